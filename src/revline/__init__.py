@@ -1,0 +1,1 @@
+"""Revline: marketing and sales in one self-hosted system."""

@@ -1,0 +1,103 @@
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+
+from revline.campaigns.models import Campaign
+from revline.sales.models import Deal, DealStatus
+from revline.tracking.models import Touchpoint
+
+from .attribution import MODEL_LABELS, AttributionResult, Journey, Model, attribute
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    campaign_id: int
+    name: str
+    channel: str
+    revenue: dict[str, Decimal]
+    conversions: dict[str, float]
+
+
+@dataclass(frozen=True)
+class AttributionReport:
+    models: list[Model]
+    rows: list[CampaignRow]
+    won_deals: int
+    won_revenue: Decimal
+    unattributed_revenue: dict[str, Decimal]
+    currency: str
+    excluded_other_currency: int
+
+
+def won_deal_journeys(*, closed_from: date | None = None, closed_to: date | None = None) -> tuple[list[Journey], int]:
+    """One journey per won deal in the base currency: its contact's campaign touches before the close.
+
+    Returns the journeys and how many won deals were left out for being in another currency.
+    """
+    deals = Deal.objects.filter(status=DealStatus.WON, closed_at__isnull=False)
+    tz = timezone.get_current_timezone()
+    if closed_from:
+        deals = deals.filter(closed_at__gte=datetime.combine(closed_from, time.min, tzinfo=tz))
+    if closed_to:
+        deals = deals.filter(closed_at__lte=datetime.combine(closed_to, time.max, tzinfo=tz))
+    excluded = deals.exclude(currency=settings.CURRENCY).count()
+    rows = list(deals.filter(currency=settings.CURRENCY).values_list("contact_id", "amount", "closed_at"))
+    contact_ids = {contact_id for contact_id, _, _ in rows if contact_id}
+    touches: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+    if contact_ids:
+        for contact_id, occurred_at, campaign_id in (
+            Touchpoint.objects.filter(contact_id__in=contact_ids, campaign__isnull=False)
+            .order_by("occurred_at", "pk")
+            .values_list("contact_id", "occurred_at", "campaign_id")
+            .iterator(chunk_size=5000)
+        ):
+            touches[contact_id].append((occurred_at, campaign_id))
+    journeys = []
+    for contact_id, amount, closed_at in rows:
+        path = [campaign for at, campaign in touches.get(contact_id, []) if at <= closed_at]
+        journeys.append(Journey(value=amount, touches=path))
+    return journeys, excluded
+
+
+def campaign_attribution(*, closed_from: date | None = None, closed_to: date | None = None) -> AttributionReport:
+    journeys, excluded = won_deal_journeys(closed_from=closed_from, closed_to=closed_to)
+    models = list(MODEL_LABELS)
+    results: dict[Model, AttributionResult] = {m: attribute(journeys, m) for m in models}
+    campaign_ids = {key for r in results.values() for key in r.credits}
+    campaigns = {c.pk: c for c in Campaign.objects.filter(pk__in=campaign_ids)}
+    rows = []
+    for campaign_id in campaign_ids:
+        campaign = campaigns.get(campaign_id)  # type: ignore[call-overload]
+        if campaign is None:
+            continue
+        rows.append(
+            CampaignRow(
+                campaign_id=campaign.pk,
+                name=campaign.name,
+                channel=campaign.get_channel_display(),
+                revenue={m.value: results[m].credits.get(campaign_id, _ZERO).revenue for m in models},
+                conversions={m.value: results[m].credits.get(campaign_id, _ZERO).conversions for m in models},
+            )
+        )
+    rows.sort(key=lambda r: (-r.revenue[Model.LINEAR.value], r.name))
+    return AttributionReport(
+        models=models,
+        rows=rows,
+        won_deals=len(journeys),
+        won_revenue=sum((j.value for j in journeys), Decimal("0")),
+        unattributed_revenue={m.value: results[m].unattributed_revenue for m in models},
+        currency=settings.CURRENCY,
+        excluded_other_currency=excluded,
+    )
+
+
+class _Zero:
+    revenue = Decimal("0")
+    conversions = 0.0
+
+
+_ZERO = _Zero()

@@ -1,0 +1,41 @@
+from django import forms
+
+from .models import Role, Team, User
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What the token is for, e.g. 'Zapier' or 'BI export'.")
+
+
+class TeamForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["name"]
+
+
+class UserCreateForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    email = forms.EmailField()
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    role = forms.ChoiceField(choices=Role.choices)
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
+    password = forms.CharField(widget=forms.PasswordInput, min_length=8)
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("This username is taken.")
+        return username
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("A user with this email already exists.")
+        return email
+
+
+class UserEditForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
+    is_active = forms.BooleanField(required=False, label="Active")

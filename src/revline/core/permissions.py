@@ -1,0 +1,59 @@
+"""Who may do what. Every view, API route and service asks these functions.
+
+Roles: admins do everything; marketers own marketing (campaigns, pages, links) and may edit
+contacts but only read deals; sales reps and managers work deals of their own team (a rep with
+no team only their own deals); nobody but admins manages users and teams.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+
+from .models import Role, User
+
+if TYPE_CHECKING:
+    from revline.sales.models import Deal
+
+SALES_ROLES = {Role.SALES_REP, Role.SALES_MANAGER}
+
+
+def is_admin(user: User) -> bool:
+    return user.is_active and (user.is_superuser or user.role == Role.ADMIN)
+
+
+def can_manage_users(user: User) -> bool:
+    return is_admin(user)
+
+
+def can_manage_marketing(user: User) -> bool:
+    return is_admin(user) or user.role == Role.MARKETER
+
+
+def can_edit_people(user: User) -> bool:
+    return user.is_active
+
+
+def can_create_deals(user: User) -> bool:
+    return is_admin(user) or user.role in SALES_ROLES
+
+
+def can_edit_deal(user: User, deal: Deal) -> bool:
+    if is_admin(user):
+        return True
+    if user.role not in SALES_ROLES:
+        return False
+    if deal.owner_id is None or deal.owner_id == user.pk:
+        return True
+    owner_team_id = deal.owner.team_id if deal.owner else None
+    return user.team_id is not None and owner_team_id == user.team_id
+
+
+def can_manage_pipelines(user: User) -> bool:
+    return is_admin(user) or user.role == Role.SALES_MANAGER
+
+
+def require(allowed: bool, message: str = "You do not have permission to do that.") -> None:
+    if not allowed:
+        raise PermissionDenied(message)

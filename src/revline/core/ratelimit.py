@@ -1,0 +1,32 @@
+"""Rate limits for public endpoints, keyed by client IP (see REVLINE_TRUSTED_PROXIES)."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django_ratelimit.decorators import ratelimit
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client address, trusting X-Forwarded-For only for the configured number of proxies."""
+    remote = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104
+    hops = settings.REVLINE_TRUSTED_PROXIES
+    if hops <= 0:
+        return remote
+    forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+    if len(forwarded) >= hops:
+        return forwarded[-hops]
+    return remote
+
+
+def _ip_key(group: str, request: HttpRequest) -> str:
+    return client_ip(request)
+
+
+def _public_rate(group: str, request: HttpRequest) -> str:
+    return f"{settings.REVLINE_PUBLIC_RATE_LIMIT}/m"
+
+
+def public_rate_limit(group: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return ratelimit(group=group, key=_ip_key, rate=_public_rate, method=ratelimit.ALL, block=True)

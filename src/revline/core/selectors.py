@@ -1,0 +1,46 @@
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, QuerySet, Sum
+
+from revline.campaigns.models import Campaign, CampaignStatus
+from revline.people.models import Company, Contact
+from revline.sales.models import Deal, DealStatus
+from revline.tracking.models import Touchpoint
+
+from .models import Team
+
+
+def teams_with_counts() -> QuerySet[Team]:
+    return Team.objects.annotate(member_count=Count("members")).order_by("name")
+
+
+@dataclass(frozen=True)
+class WorkspaceSummary:
+    contacts: int
+    companies: int
+    active_campaigns: int
+    touchpoints: int
+    open_deals: int
+    open_pipeline: Decimal
+    won_deals: int
+    won_revenue: Decimal
+    recent_deals: list[Deal]
+    recent_contacts: list[Contact]
+
+
+def workspace_summary() -> WorkspaceSummary:
+    open_deals = Deal.objects.filter(status=DealStatus.OPEN).aggregate(n=Count("pk"), total=Sum("amount"))
+    won = Deal.objects.filter(status=DealStatus.WON).aggregate(n=Count("pk"), total=Sum("amount"))
+    return WorkspaceSummary(
+        contacts=Contact.objects.count(),
+        companies=Company.objects.count(),
+        active_campaigns=Campaign.objects.filter(status=CampaignStatus.ACTIVE).count(),
+        touchpoints=Touchpoint.objects.count(),
+        open_deals=open_deals["n"],
+        open_pipeline=open_deals["total"] or Decimal("0"),
+        won_deals=won["n"],
+        won_revenue=won["total"] or Decimal("0"),
+        recent_deals=list(Deal.objects.select_related("stage", "company", "owner").order_by("-created_at")[:6]),
+        recent_contacts=list(Contact.objects.select_related("company").order_by("-created_at")[:6]),
+    )

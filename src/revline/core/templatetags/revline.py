@@ -1,0 +1,39 @@
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+
+from revline.core.listing import Listing
+
+register = template.Library()
+
+
+@register.filter
+def page_url(listing: Listing, number: int) -> str:
+    return listing.page_url(number)
+
+
+@register.filter
+def money(value: Any, currency: str = "") -> str:
+    """1234.5 -> '€1,234.50' for EUR/USD/GBP, else '1,234.50 CHF'."""
+    if value in (None, ""):
+        return "—"
+    amount = Decimal(value).quantize(Decimal("0.01"))
+    whole = amount.quantize(Decimal("1"))
+    text = intcomma(f"{whole}") if amount == whole else intcomma(f"{amount}")
+    symbols = {"EUR": "€", "USD": "$", "GBP": "£"}
+    if currency in symbols:
+        return f"{symbols[currency]}{text}"
+    return f"{text} {currency}".strip()
+
+
+@register.filter
+def get_item(mapping: dict[str, Any], key: str) -> Any:
+    return mapping.get(key)
+
+
+@register.simple_tag(takes_context=True)
+def nav_active(context: template.Context, prefix: str) -> str:
+    request = context.get("request")
+    return "active" if request is not None and request.path.startswith(prefix) else ""

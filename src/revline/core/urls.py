@@ -1,0 +1,31 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+from .ratelimit import public_rate_limit
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "login/",
+        public_rate_limit("login")(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password-reset/",
+        public_rate_limit("password_reset")(auth_views.PasswordResetView.as_view()),
+        name="password_reset",
+    ),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("settings/tokens/", views.tokens, name="tokens"),
+    path("settings/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("settings/users/", views.users, name="users"),
+    path("settings/users/<int:pk>/", views.user_edit, name="user_edit"),
+]

@@ -1,0 +1,159 @@
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from revline.core import permissions
+from revline.core.models import User
+
+from . import events
+from .models import Company, ConsentRecord, ConsentStatus, Contact, Tag
+
+CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "title", "company", "country", "source", "owner")
+COMPANY_FIELDS = ("name", "domain", "industry", "size", "country", "phone", "owner")
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def tags_from_names(names: Iterable[str]) -> list[Tag]:
+    cleaned = sorted({n.strip().lower()[:50] for n in names if n and n.strip()})
+    existing = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
+    for name in cleaned:
+        if name not in existing:
+            existing[name], _ = Tag.objects.get_or_create(name=name)
+    return [existing[n] for n in cleaned]
+
+
+def _apply(instance: Any, fields: tuple[str, ...], data: dict[str, Any]) -> None:
+    for field in fields:
+        if field in data:
+            value = data[field]
+            if field == "email" and isinstance(value, str):
+                value = normalize_email(value)
+            if field == "country" and isinstance(value, str):
+                value = value.strip().upper()
+            setattr(instance, field, value)
+
+
+@transaction.atomic
+def contact_create(*, actor: User | None, source: str = "manual", tags: Iterable[str] = (), **data: Any) -> Contact:
+    """Create a contact. Raises ValidationError (with the field named) on bad or duplicate data."""
+    if actor is not None:
+        permissions.require(permissions.can_edit_people(actor))
+    contact = Contact(source=data.pop("source", source) or source)
+    _apply(contact, CONTACT_FIELDS, data)
+    contact.full_clean(validate_constraints=False)
+    if contact.email and Contact.objects.filter(email__iexact=contact.email).exists():
+        raise ValidationError({"email": "A contact with this email already exists."})
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError as exc:
+        raise ValidationError({"email": "A contact with this email already exists."}) from exc
+    if tags:
+        contact.tags.set(tags_from_names(tags))
+    events.contact_created(contact=contact, source=contact.source, actor=actor)
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, actor: User, contact: Contact, tags: Iterable[str] | None = None, **data: Any) -> Contact:
+    permissions.require(permissions.can_edit_people(actor))
+    _apply(contact, CONTACT_FIELDS, data)
+    contact.full_clean(validate_constraints=False)
+    if contact.email and Contact.objects.filter(email__iexact=contact.email).exclude(pk=contact.pk).exists():
+        raise ValidationError({"email": "A contact with this email already exists."})
+    contact.save()
+    if tags is not None:
+        contact.tags.set(tags_from_names(tags))
+    return contact
+
+
+@transaction.atomic
+def company_create(*, actor: User | None, tags: Iterable[str] = (), **data: Any) -> Company:
+    if actor is not None:
+        permissions.require(permissions.can_edit_people(actor))
+    company = Company()
+    _apply(company, COMPANY_FIELDS, data)
+    company.full_clean()
+    company.save()
+    if tags:
+        company.tags.set(tags_from_names(tags))
+    return company
+
+
+@transaction.atomic
+def company_update(*, actor: User, company: Company, tags: Iterable[str] | None = None, **data: Any) -> Company:
+    permissions.require(permissions.can_edit_people(actor))
+    _apply(company, COMPANY_FIELDS, data)
+    company.full_clean()
+    company.save()
+    if tags is not None:
+        company.tags.set(tags_from_names(tags))
+    return company
+
+
+@transaction.atomic
+def contact_identify(
+    *, email: str, first_name: str = "", last_name: str = "", source: str, **extra: str
+) -> tuple[Contact, bool]:
+    """Find the contact by email (case-insensitive) or create it. Blank fields are filled, never overwritten.
+
+    Safe against two concurrent submissions of the same email: the unique index decides, and the
+    loser re-reads the winner's row.
+    """
+    email = normalize_email(email)
+    if not email:
+        raise ValidationError({"email": "An email address is required."})
+    contact = Contact.objects.select_for_update().filter(email__iexact=email).first()
+    created = False
+    if contact is None:
+        try:
+            with transaction.atomic():
+                contact = Contact.objects.create(email=email, first_name=first_name, last_name=last_name, source=source)
+                created = True
+        except IntegrityError:
+            contact = Contact.objects.get(email__iexact=email)
+    if created:
+        events.contact_created(contact=contact, source=source)
+    else:
+        changed = []
+        for field, value in {"first_name": first_name, "last_name": last_name, **extra}.items():
+            if value and not getattr(contact, field):
+                setattr(contact, field, value)
+                changed.append(field)
+        if changed:
+            contact.save(update_fields=[*changed, "updated_at"])
+    return contact, created
+
+
+def consent_record(
+    *,
+    contact: Contact,
+    purpose: str,
+    granted: bool,
+    source: str,
+    wording: str = "",
+    wording_version: str = "",
+    ip_address: str | None = None,
+    recorded_at: datetime | None = None,
+) -> ConsentRecord:
+    record = ConsentRecord.objects.create(
+        contact=contact,
+        purpose=purpose,
+        status=ConsentStatus.GRANTED if granted else ConsentStatus.WITHDRAWN,
+        recorded_at=recorded_at or timezone.now(),
+        source=source,
+        wording=wording,
+        wording_version=wording_version,
+        ip_address=ip_address,
+    )
+    events.consent_changed(
+        contact=contact, purpose=purpose, status=record.status, source=source, occurred_at=record.recorded_at
+    )
+    return record

@@ -1,0 +1,207 @@
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from revline.core import permissions
+from revline.core.models import User
+from revline.leads.models import TransitionCause
+from revline.leads.services import lifecycle_advance
+from revline.people import events
+from revline.people.models import Company, Contact, LifecycleStage
+
+from .models import Activity, Deal, DealStageChange, DealStatus, Pipeline, Stage, StageKind
+
+DEFAULT_STAGES: list[tuple[str, int, str]] = [
+    ("Qualification", 10, StageKind.OPEN),
+    ("Discovery", 25, StageKind.OPEN),
+    ("Proposal", 50, StageKind.OPEN),
+    ("Negotiation", 75, StageKind.OPEN),
+    ("Won", 100, StageKind.WON),
+    ("Lost", 0, StageKind.LOST),
+]
+
+
+@transaction.atomic
+def pipeline_create(*, actor: User | None, name: str, stages: list[tuple[str, int, str]], is_default: bool = False) -> Pipeline:
+    if actor is not None:
+        permissions.require(permissions.can_manage_pipelines(actor))
+    kinds = [kind for _, _, kind in stages]
+    if kinds.count(StageKind.WON) != 1 or kinds.count(StageKind.LOST) != 1:
+        raise ValidationError("A pipeline needs exactly one won stage and one lost stage.")
+    if is_default:
+        Pipeline.objects.filter(is_default=True).update(is_default=False)
+    pipeline = Pipeline.objects.create(name=name, is_default=is_default)
+    for position, (stage_name, probability, kind) in enumerate(stages):
+        Stage.objects.create(pipeline=pipeline, name=stage_name, position=position, probability=probability, kind=kind)
+    return pipeline
+
+
+def pipeline_default() -> Pipeline:
+    """The default pipeline, created with standard stages the first time it is needed."""
+    pipeline = Pipeline.objects.filter(is_default=True).first() or Pipeline.objects.first()
+    if pipeline is None:
+        pipeline = pipeline_create(actor=None, name="New business", stages=DEFAULT_STAGES, is_default=True)
+    return pipeline
+
+
+def _stage_of_kind(pipeline: Pipeline, kind: str) -> Stage:
+    return pipeline.stages.get(kind=kind)
+
+
+@transaction.atomic
+def deal_create(
+    *,
+    actor: User | None,
+    name: str,
+    amount: Decimal,
+    currency: str = "EUR",
+    contact: Contact | None = None,
+    company: Company | None = None,
+    pipeline: Pipeline | None = None,
+    stage: Stage | None = None,
+    owner: User | None = None,
+    expected_close_date: date | None = None,
+    created_at: datetime | None = None,
+) -> Deal:
+    """Open a deal in its pipeline's first open stage (or `stage`); the contact becomes an opportunity."""
+    if actor is not None:
+        permissions.require(permissions.can_create_deals(actor))
+    pipeline = pipeline or (stage.pipeline if stage else pipeline_default())
+    stage = stage or pipeline.stages.filter(kind=StageKind.OPEN).order_by("position").first()
+    if stage is None or stage.pipeline_id != pipeline.pk:
+        raise ValidationError({"stage": "The stage must belong to the deal's pipeline."})
+    if stage.kind != StageKind.OPEN:
+        raise ValidationError({"stage": "A new deal starts in an open stage; close it won or lost afterwards."})
+    now = created_at or timezone.now()
+    if company is None and contact is not None:
+        company = contact.company
+    deal = Deal(
+        name=name.strip(), pipeline=pipeline, stage=stage, contact=contact, company=company, amount=amount,
+        currency=currency.upper(), owner=owner if owner is not None else actor, expected_close_date=expected_close_date,
+        stage_changed_at=now, created_at=now,
+    )
+    deal.full_clean()
+    deal.save()
+    DealStageChange.objects.create(deal=deal, from_stage=None, to_stage=stage, changed_at=now, changed_by=actor)
+    if contact is not None:
+        events.deal_created(contact=contact, deal=deal, actor=actor, occurred_at=now)
+        lifecycle_advance(
+            contact=contact, to_stage=LifecycleStage.OPPORTUNITY, cause=TransitionCause.DEAL, actor=actor,
+            reason=f"Deal {deal.name!r} opened", occurred_at=now,
+        )
+    return deal
+
+
+@transaction.atomic
+def deal_update(*, actor: User, deal: Deal, **fields: object) -> Deal:
+    permissions.require(permissions.can_edit_deal(actor, deal), "You can only change deals of your own team.")
+    allowed = {"name", "amount", "currency", "contact", "company", "expected_close_date", "owner"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    for field, value in fields.items():
+        setattr(deal, field, value)
+    deal.full_clean()
+    deal.save()
+    return deal
+
+
+def _move(*, actor: User | None, deal: Deal, stage: Stage, at: datetime) -> None:
+    previous = deal.stage
+    deal.stage = stage
+    deal.stage_changed_at = at
+    DealStageChange.objects.create(deal=deal, from_stage=previous, to_stage=stage, changed_at=at, changed_by=actor)
+    if deal.contact is not None:
+        events.deal_stage_changed(
+            contact=deal.contact, deal=deal, from_stage=previous.name, to_stage=stage.name, actor=actor, occurred_at=at
+        )
+
+
+@transaction.atomic
+def deal_move_stage(*, actor: User | None, deal: Deal, stage: Stage, at: datetime | None = None) -> Deal:
+    """Move an open deal to another open stage of its pipeline. Won/lost go through deal_close_*."""
+    if actor is not None:
+        permissions.require(permissions.can_edit_deal(actor, deal), "You can only change deals of your own team.")
+    if stage.pipeline_id != deal.pipeline_id:
+        raise ValidationError({"stage": "That stage belongs to another pipeline."})
+    if stage.kind != StageKind.OPEN:
+        raise ValidationError({"stage": "Close the deal as won or lost, with a reason."})
+    if deal.status != DealStatus.OPEN:
+        raise ValidationError({"stage": "This deal is closed. Reopen it first."})
+    if stage.pk == deal.stage_id:
+        return deal
+    _move(actor=actor, deal=deal, stage=stage, at=at or timezone.now())
+    deal.save(update_fields=["stage", "stage_changed_at", "updated_at"])
+    return deal
+
+
+@transaction.atomic
+def _deal_close(*, actor: User | None, deal: Deal, won: bool, reason: str, at: datetime | None) -> Deal:
+    if actor is not None:
+        permissions.require(permissions.can_edit_deal(actor, deal), "You can only change deals of your own team.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the deal was won or lost."})
+    if deal.status != DealStatus.OPEN:
+        raise ValidationError({"status": "This deal is already closed."})
+    at = at or timezone.now()
+    _move(actor=actor, deal=deal, stage=_stage_of_kind(deal.pipeline, StageKind.WON if won else StageKind.LOST), at=at)
+    deal.status = DealStatus.WON if won else DealStatus.LOST
+    deal.closed_at = at
+    deal.close_reason = reason[:300]
+    deal.save(update_fields=["stage", "stage_changed_at", "status", "closed_at", "close_reason", "updated_at"])
+    if deal.contact is not None:
+        events.deal_closed(contact=deal.contact, deal=deal, won=won, reason=deal.close_reason, actor=actor, occurred_at=at)
+        if won:
+            lifecycle_advance(
+                contact=deal.contact, to_stage=LifecycleStage.CUSTOMER, cause=TransitionCause.DEAL, actor=actor,
+                reason=f"Deal {deal.name!r} won", occurred_at=at,
+            )
+    return deal
+
+
+def deal_close_won(*, actor: User | None, deal: Deal, reason: str, at: datetime | None = None) -> Deal:
+    return _deal_close(actor=actor, deal=deal, won=True, reason=reason, at=at)
+
+
+def deal_close_lost(*, actor: User | None, deal: Deal, reason: str, at: datetime | None = None) -> Deal:
+    return _deal_close(actor=actor, deal=deal, won=False, reason=reason, at=at)
+
+
+@transaction.atomic
+def deal_reopen(*, actor: User, deal: Deal) -> Deal:
+    permissions.require(permissions.can_edit_deal(actor, deal), "You can only change deals of your own team.")
+    if deal.status == DealStatus.OPEN:
+        return deal
+    stage = deal.pipeline.stages.filter(kind=StageKind.OPEN).order_by("-position").first()
+    assert stage is not None
+    _move(actor=actor, deal=deal, stage=stage, at=timezone.now())
+    deal.status = DealStatus.OPEN
+    deal.closed_at = None
+    deal.close_reason = ""
+    deal.save(update_fields=["stage", "stage_changed_at", "status", "closed_at", "close_reason", "updated_at"])
+    return deal
+
+
+@transaction.atomic
+def activity_log(
+    *, actor: User | None, kind: str, subject: str, body: str = "", deal: Deal | None = None,
+    contact: Contact | None = None, occurred_at: datetime | None = None,
+) -> Activity:
+    if actor is not None and deal is not None:
+        permissions.require(permissions.can_edit_deal(actor, deal), "You can only change deals of your own team.")
+    contact = contact or (deal.contact if deal else None)
+    if contact is None and deal is None:
+        raise ValidationError("An activity belongs to a deal or a contact.")
+    activity = Activity(
+        kind=kind, subject=subject.strip(), body=body, deal=deal, contact=contact,
+        occurred_at=occurred_at or timezone.now(), created_by=actor,
+    )
+    activity.full_clean()
+    activity.save()
+    if contact is not None:
+        events.activity_logged(contact=contact, activity=activity, actor=actor)
+    return activity

@@ -1,0 +1,171 @@
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+
+from revline.campaigns.models import Campaign
+from revline.core import permissions
+from revline.core.models import User
+from revline.people.models import Contact
+
+from .models import Touchpoint, TouchpointKind, TrackedLink, Visitor
+
+UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+def validate_destination(url: str) -> str:
+    url = url.strip()
+    if any(ch in url for ch in "\r\n\t\\") or any(ord(ch) < 32 for ch in url):
+        raise ValidationError({"destination_url": "The URL contains characters that are not allowed."})
+    try:
+        _url_validator(url)
+    except ValidationError as exc:
+        raise ValidationError({"destination_url": "Enter a full http:// or https:// address."}) from exc
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        raise ValidationError({"destination_url": "Addresses with a user name or password are not allowed."})
+    return url
+
+
+def link_utm_values(link: TrackedLink) -> dict[str, str]:
+    campaign = link.campaign
+    values = {
+        "utm_source": campaign.utm_source,
+        "utm_medium": campaign.utm_medium,
+        "utm_campaign": campaign.utm_campaign,
+        "utm_content": link.utm_content or campaign.utm_content,
+        "utm_term": link.utm_term or campaign.utm_term,
+    }
+    return {k: v for k, v in values.items() if v}
+
+
+def redirect_url(link: TrackedLink) -> str:
+    """The stored destination with the link's UTM values; UTM keys already in it are replaced."""
+    parts = urlsplit(link.destination_url)
+    utm = link_utm_values(link)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in utm]
+    query.extend(utm.items())
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def link_create(
+    *, actor: User | None, campaign: Campaign, destination_url: str, label: str = "", utm_content: str = "",
+    utm_term: str = "",
+) -> TrackedLink:
+    if actor is not None:
+        permissions.require(permissions.can_manage_marketing(actor))
+    link = TrackedLink(
+        token=secrets.token_urlsafe(16),
+        campaign=campaign,
+        destination_url=validate_destination(destination_url),
+        label=label.strip(),
+        utm_content=utm_content.strip().lower(),
+        utm_term=utm_term.strip().lower(),
+    )
+    link.full_clean()
+    link.save()
+    return link
+
+
+def link_get_active(*, token: str) -> TrackedLink | None:
+    return TrackedLink.objects.select_related("campaign").filter(token=token, is_active=True).first()
+
+
+def parse_visitor_id(raw: str | None) -> uuid.UUID | None:
+    if not raw:
+        return None
+    try:
+        return uuid.UUID(raw[:36])
+    except ValueError:
+        return None
+
+
+def visitor_touch(*, visitor_id: uuid.UUID | None, at: datetime) -> Visitor:
+    """Return the visitor for a cookie id (creating it), or a new visitor when there is no valid id."""
+    if visitor_id is not None:
+        updated = Visitor.objects.filter(pk=visitor_id).update(last_seen_at=at)
+        if updated:
+            return Visitor.objects.get(pk=visitor_id)
+    return Visitor.objects.create(id=uuid.uuid4(), first_seen_at=at, last_seen_at=at)
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    url: str = ""
+    referrer: str = ""
+    user_agent: str = ""
+
+
+def touchpoint_record(
+    *,
+    kind: str,
+    visitor: Visitor | None,
+    contact: Contact | None = None,
+    campaign: Campaign | None = None,
+    link: TrackedLink | None = None,
+    utm: dict[str, str] | None = None,
+    info: RequestInfo = RequestInfo(),  # noqa: B008
+    occurred_at: datetime | None = None,
+    params: dict[str, object] | None = None,
+) -> Touchpoint:
+    utm = utm or {}
+    if contact is None and visitor is not None:
+        contact = visitor.contact
+    return Touchpoint.objects.create(
+        kind=kind,
+        occurred_at=occurred_at or timezone.now(),
+        visitor=visitor,
+        contact=contact,
+        campaign=campaign,
+        link=link,
+        channel=campaign.channel if campaign else "",
+        url=info.url[:2000],
+        referrer=info.referrer[:2000],
+        user_agent=info.user_agent[:500],
+        params=params or {},
+        **{k: str(utm.get(k, ""))[:100] for k in UTM_KEYS},
+    )
+
+
+@transaction.atomic
+def click_record(*, link: TrackedLink, visitor_id: uuid.UUID | None, info: RequestInfo) -> Visitor:
+    now = timezone.now()
+    visitor = visitor_touch(visitor_id=visitor_id, at=now)
+    touchpoint_record(
+        kind=TouchpointKind.CLICK,
+        visitor=visitor,
+        campaign=link.campaign,
+        link=link,
+        utm=link_utm_values(link),
+        info=info,
+        occurred_at=now,
+    )
+    return visitor
+
+
+def campaign_for_utm(utm: dict[str, str]) -> Campaign | None:
+    """The campaign whose utm_campaign (and source, when given) matches, if exactly one does."""
+    name = utm.get("utm_campaign", "")
+    if not name:
+        return None
+    candidates = Campaign.objects.filter(utm_campaign__iexact=name)
+    if source := utm.get("utm_source"):
+        candidates = candidates.filter(utm_source__iexact=source)
+    found = list(candidates[:2])
+    return found[0] if len(found) == 1 else None
+
+
+@transaction.atomic
+def visitor_identify(*, visitor: Visitor, contact: Contact) -> int:
+    """Tie the visitor to the contact and attach its anonymous touchpoints. Returns how many moved."""
+    if visitor.contact_id != contact.pk:
+        visitor.contact = contact
+        visitor.save(update_fields=["contact"])
+    return Touchpoint.objects.filter(visitor=visitor, contact__isnull=True).update(contact=contact)

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+app_name = "tracking"
+urlpatterns = [
+    path("t/c/<str:token>", views.click, name="click"),
+]

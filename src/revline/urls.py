@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from revline.core.api import api
+
+urlpatterns = [
+    path("", include("revline.core.urls")),
+    path("people/", include("revline.people.urls")),
+    path("campaigns/", include("revline.campaigns.urls")),
+    path("", include("revline.tracking.urls")),
+    path("", include("revline.content.urls")),
+    path("sales/", include("revline.sales.urls")),
+    path("reports/", include("revline.analytics.urls")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,56 @@
+import pytest
+
+from revline.core.models import Role, Team, User
+from revline.core.services import user_create
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def team_a(db) -> Team:
+    return Team.objects.create(name="Team A")
+
+
+@pytest.fixture
+def team_b(db) -> Team:
+    return Team.objects.create(name="Team B")
+
+
+def make_user(username: str, role: str, team: Team | None = None) -> User:
+    return user_create(
+        actor=None, username=username, email=f"{username}@example.com", password=PASSWORD, role=role,
+        first_name=username.title(), team=team,
+    )
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return make_user("admin", Role.ADMIN)
+
+
+@pytest.fixture
+def marketer(db) -> User:
+    return make_user("marketer", Role.MARKETER)
+
+
+@pytest.fixture
+def rep_a(team_a) -> User:
+    return make_user("rep_a", Role.SALES_REP, team_a)
+
+
+@pytest.fixture
+def rep_b(team_b) -> User:
+    return make_user("rep_b", Role.SALES_REP, team_b)
+
+
+@pytest.fixture
+def manager_a(team_a) -> User:
+    return make_user("manager_a", Role.SALES_MANAGER, team_a)
