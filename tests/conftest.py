@@ -7,11 +7,18 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(settings):
-    from django.core.cache import cache
+def _fresh_cache(settings, request):
+    """Each test gets its own empty cache, so rate-limit counters never leak between tests.
 
-    cache.clear()
-    yield
+    Passwords are hashed with a fast hasher: the production hasher is slow on purpose.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": request.node.nodeid,
+        }
+    }
 
 
 @pytest.fixture

@@ -115,7 +115,10 @@ def contact_identify(
     if contact is None:
         try:
             with transaction.atomic():
-                contact = Contact.objects.create(email=email, first_name=first_name, last_name=last_name, source=source)
+                contact = Contact.objects.create(
+                    email=email, first_name=first_name, last_name=last_name, source=source,
+                    **{k: v for k, v in extra.items() if v},
+                )
                 created = True
         except IntegrityError:
             contact = Contact.objects.get(email__iexact=email)
@@ -157,3 +160,18 @@ def consent_record(
         contact=contact, purpose=purpose, status=record.status, source=source, occurred_at=record.recorded_at
     )
     return record
+
+
+@transaction.atomic
+def contact_delete(*, actor: User, contact: Contact) -> None:
+    """Erase the person and all recorded about them (touchpoints, timeline, consents, activities,
+    form submissions, lifecycle history). Their deals stay, without a contact."""
+    permissions.require(permissions.is_admin(actor), "Only admins can delete contacts.")
+    contact.delete()
+
+
+@transaction.atomic
+def company_delete(*, actor: User, company: Company) -> None:
+    """Delete the company; its contacts and deals stay, without a company."""
+    permissions.require(permissions.is_admin(actor), "Only admins can delete companies.")
+    company.delete()
