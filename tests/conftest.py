@@ -33,8 +33,13 @@ def team_b(db) -> Team:
 
 def make_user(username: str, role: str, team: Team | None = None) -> User:
     return user_create(
-        actor=None, username=username, email=f"{username}@example.com", password=PASSWORD, role=role,
-        first_name=username.title(), team=team,
+        actor=None,
+        username=username,
+        email=f"{username}@example.com",
+        password=PASSWORD,
+        role=role,
+        first_name=username.title(),
+        team=team,
     )
 
 

@@ -1,10 +1,10 @@
 """The `revline` command.
 
-    revline run       migrate, load the demo workspace into an empty database, then serve
-    revline serve     the web server (gunicorn) and a background worker
-    revline worker    the background worker only
-    revline demo      build the demo workspace (refuses a non-empty database without --force)
-    revline <cmd>     any Django management command (migrate, createsuperuser, shell, …)
+revline run       migrate, load the demo workspace into an empty database, then serve
+revline serve     the web server (gunicorn) and a background worker
+revline worker    the background worker only
+revline demo      build the demo workspace (refuses a non-empty database without --force)
+revline <cmd>     any Django management command (migrate, createsuperuser, shell, …)
 """
 
 import argparse
@@ -41,12 +41,23 @@ def serve(host: str, port: int, workers: int, with_worker: bool) -> int:
     children: list[subprocess.Popen[bytes]] = []
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "revline.settings"}
     if with_worker:
-        children.append(subprocess.Popen([sys.executable, "-m", "revline.cli", "worker"], env=env))  # noqa: S603
+        children.append(subprocess.Popen([sys.executable, "-m", "revline.cli", "worker"], env=env))
     web = subprocess.Popen(  # noqa: S603
         [
-            sys.executable, "-m", "gunicorn", "revline.wsgi:application",
-            "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", "4",
-            "--access-logfile", "-", "--graceful-timeout", "10",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "revline.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "10",
         ],
         env=env,
     )
@@ -69,11 +80,14 @@ def serve(host: str, port: int, workers: int, with_worker: bool) -> int:
 def print_welcome(base_url: str) -> None:
     _django_setup()
     from revline.core.demo import DEMO_LOGINS
-
     from revline.core.models import User
 
     print(f"\n  Revline is running at {base_url}\n")
-    known = set(User.objects.filter(username__in=[u for u, _, _ in DEMO_LOGINS]).values_list("username", flat=True))
+    known = set(
+        User.objects.filter(username__in=[u for u, _, _ in DEMO_LOGINS]).values_list(
+            "username", flat=True
+        )
+    )
     if known:
         print("  Demo logins (username / password):")
         for username, password, role in DEMO_LOGINS:
@@ -92,8 +106,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = argparse.ArgumentParser(prog=f"revline {command}")
         parser.add_argument("--host", default=os.environ.get("REVLINE_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("REVLINE_PORT", "8000")))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("REVLINE_WEB_WORKERS", "2")))
-        parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("REVLINE_WEB_WORKERS", "2"))
+        )
+        parser.add_argument(
+            "--no-worker", action="store_true", help="do not start the background worker"
+        )
         args = parser.parse_args(argv[1:])
         if command == "run":
             _migrate()

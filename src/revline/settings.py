@@ -34,7 +34,11 @@ def _load_or_create_secret_key() -> str:
 
 SECRET_KEY = _load_or_create_secret_key()
 DEBUG = _env_bool("REVLINE_DEBUG", False)
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("REVLINE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("REVLINE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+    if h.strip()
+]
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("REVLINE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
@@ -98,7 +102,9 @@ TEMPLATES = [
 
 SQLITE_PATH = DATA_DIR / "revline.sqlite3"
 if database_url := os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(database_url, conn_max_age=60, conn_health_checks=True)}
+    DATABASES = {
+        "default": dj_database_url.parse(database_url, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     DATABASES = {
         "default": {
@@ -160,7 +166,9 @@ if _env_bool("REVLINE_HTTPS", False):
 # The cache must be shared by every web process (rate limits count across them): the database
 # by default, Redis when REVLINE_REDIS_URL is set.
 if redis_url := os.environ.get("REVLINE_REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+    }
 else:
     CACHES = {
         "default": {
@@ -180,7 +188,9 @@ TASKS = {
     }
 }
 
-EMAIL_BACKEND = os.environ.get("REVLINE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_BACKEND = os.environ.get(
+    "REVLINE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
 EMAIL_HOST = os.environ.get("REVLINE_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("REVLINE_EMAIL_PORT", "1025"))
 EMAIL_HOST_USER = os.environ.get("REVLINE_EMAIL_USER", "")

@@ -25,7 +25,11 @@ JOURNEYS = [
 def test_first_touch_credits_the_first_campaign():
     result = attribute(JOURNEYS, Model.FIRST_TOUCH)
 
-    assert credits(result) == {"search": (D("900"), 1.0), "email": (D("100"), 1.0), "social": (D("300"), 1.0)}
+    assert credits(result) == {
+        "search": (D("900"), 1.0),
+        "email": (D("100"), 1.0),
+        "social": (D("300"), 1.0),
+    }
     assert result.unattributed_revenue == D("50")
     assert result.unattributed_conversions == 1
 
@@ -63,7 +67,9 @@ def test_no_journeys_means_no_credit():
 journeys_strategy = st.lists(
     st.builds(
         Journey,
-        value=st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False),
+        value=st.decimals(
+            min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False
+        ),
         touches=st.lists(st.sampled_from(["a", "b", "c", "d"]), max_size=8),
     ),
     max_size=30,

@@ -14,8 +14,13 @@ NOW = timezone.now()
 
 
 def _touch(contact, campaign, days_ago):
-    touchpoint_record(kind="click", visitor=None, contact=contact, campaign=campaign,
-                      occurred_at=NOW - timedelta(days=days_ago))
+    touchpoint_record(
+        kind="click",
+        visitor=None,
+        contact=contact,
+        campaign=campaign,
+        occurred_at=NOW - timedelta(days=days_ago),
+    )
 
 
 @pytest.fixture
@@ -43,10 +48,16 @@ def test_report_credits_won_revenue_to_campaigns_touched_before_close(world):
     rows = {r.name: r for r in report.rows}
     assert report.won_deals == 2
     assert report.won_revenue == Decimal("1000")
-    assert rows["Search"].revenue == {"first_touch": Decimal("900"), "last_touch": Decimal("0"),
-                                      "linear": Decimal("300.00")}
-    assert rows["Social"].revenue == {"first_touch": Decimal("100"), "last_touch": Decimal("1000"),
-                                      "linear": Decimal("700.00")}
+    assert rows["Search"].revenue == {
+        "first_touch": Decimal("900"),
+        "last_touch": Decimal("0"),
+        "linear": Decimal("300.00"),
+    }
+    assert rows["Social"].revenue == {
+        "first_touch": Decimal("100"),
+        "last_touch": Decimal("1000"),
+        "linear": Decimal("700.00"),
+    }
     assert [r.name for r in report.rows] == ["Social", "Search"]
 
 
@@ -60,7 +71,9 @@ def test_period_filter_on_close_date(world):
 
 def test_other_currencies_are_counted_out_not_mixed(world, rep_a):
     contact = contact_create(actor=None, email="usd@example.com")
-    deal = deal_create(actor=rep_a, name="USD", amount=Decimal("10"), currency="USD", contact=contact)
+    deal = deal_create(
+        actor=rep_a, name="USD", amount=Decimal("10"), currency="USD", contact=contact
+    )
     deal_close_won(actor=rep_a, deal=deal, reason="fit")
 
     report = campaign_attribution()
@@ -94,5 +107,3 @@ def test_page_requires_login(client, world):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
-
-

@@ -10,16 +10,32 @@ from revline.people.services import contact_create
 from revline.tracking.models import Touchpoint
 from revline.tracking.services import link_create
 
-VALID = {"first_name": "Grace", "last_name": "Hopper", "email": "Grace@Example.com", "company_name": "Navy",
-         "title": "Rear Admiral", "consent": "on"}
+VALID = {
+    "first_name": "Grace",
+    "last_name": "Hopper",
+    "email": "Grace@Example.com",
+    "company_name": "Navy",
+    "title": "Rear Admiral",
+    "consent": "on",
+}
 
 
 @pytest.fixture
 def page(db) -> LandingPage:
-    campaign = Campaign.objects.create(name="Webinar", channel=Channel.EVENTS, utm_source="event",
-                                       utm_medium="offline", utm_campaign="webinar")
-    return LandingPage.objects.create(slug="webinar", title="Webinar", headline="Join the <b>webinar</b>",
-                                      body="First paragraph.\n\nSecond paragraph.", campaign=campaign)
+    campaign = Campaign.objects.create(
+        name="Webinar",
+        channel=Channel.EVENTS,
+        utm_source="event",
+        utm_medium="offline",
+        utm_campaign="webinar",
+    )
+    return LandingPage.objects.create(
+        slug="webinar",
+        title="Webinar",
+        headline="Join the <b>webinar</b>",
+        body="First paragraph.\n\nSecond paragraph.",
+        campaign=campaign,
+    )
 
 
 def test_page_renders_headline_as_text_and_records_a_page_view(client, page):
@@ -40,8 +56,12 @@ def test_unpublished_or_unknown_page_is_404(client, page):
     assert Touchpoint.objects.count() == 0
 
 
-def test_submission_creates_a_lead_with_consent_and_attaches_earlier_touchpoints(client, page, marketer):
-    link = link_create(actor=marketer, campaign=page.campaign, destination_url="https://example.com/lp/webinar")
+def test_submission_creates_a_lead_with_consent_and_attaches_earlier_touchpoints(
+    client, page, marketer
+):
+    link = link_create(
+        actor=marketer, campaign=page.campaign, destination_url="https://example.com/lp/webinar"
+    )
     client.get(f"/t/c/{link.token}")
     client.get("/lp/webinar")
 
@@ -51,17 +71,30 @@ def test_submission_creates_a_lead_with_consent_and_attaches_earlier_touchpoints
     assert response["Location"] == "/lp/webinar/thanks"
     contact = Contact.objects.get()
     assert (contact.email, contact.first_name, contact.last_name, contact.title) == (
-        "grace@example.com", "Grace", "Hopper", "Rear Admiral")
+        "grace@example.com",
+        "Grace",
+        "Hopper",
+        "Rear Admiral",
+    )
     assert contact.company.name == "Navy"
     assert contact.lifecycle_stage == LifecycleStage.LEAD
-    assert list(contact.touchpoints.order_by("occurred_at", "pk").values_list("kind", flat=True)) == [
-        "click", "page_view", "form_submission"]
+    assert list(
+        contact.touchpoints.order_by("occurred_at", "pk").values_list("kind", flat=True)
+    ) == ["click", "page_view", "form_submission"]
     consent = ConsentRecord.objects.get()
     assert (consent.purpose, consent.status, consent.wording_version, consent.ip_address) == (
-        "marketing_email", "granted", "v1", "203.0.113.9")
+        "marketing_email",
+        "granted",
+        "v1",
+        "203.0.113.9",
+    )
     assert consent.wording == page.consent_wording
     transition = LifecycleTransition.objects.get()
-    assert (transition.from_stage, transition.to_stage, transition.cause) == ("subscriber", "lead", "form")
+    assert (transition.from_stage, transition.to_stage, transition.cause) == (
+        "subscriber",
+        "lead",
+        "form",
+    )
 
 
 def test_submission_without_consent_stores_no_consent(client, page):

@@ -4,7 +4,12 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from revline.core.models import ApiToken, Role
-from revline.core.services import api_token_authenticate, api_token_issue, api_token_revoke, user_update
+from revline.core.services import (
+    api_token_authenticate,
+    api_token_issue,
+    api_token_revoke,
+    user_update,
+)
 
 
 def test_token_is_stored_hashed_and_authenticates(rep_a):
@@ -63,10 +68,16 @@ def test_only_admins_manage_users(client, rep_a, admin_user, marketer):
 
     client.force_login(admin_user)
     assert client.get("/settings/users/").status_code == 200
-    response = client.post("/settings/users/", {
-        "form": "user", "username": "newrep", "email": "NewRep@example.com", "role": "sales_rep",
-        "password": "a-long-password-1",
-    })
+    response = client.post(
+        "/settings/users/",
+        {
+            "form": "user",
+            "username": "newrep",
+            "email": "NewRep@example.com",
+            "role": "sales_rep",
+            "password": "a-long-password-1",
+        },
+    )
     assert response.status_code == 302
     from revline.core.models import User
 
@@ -75,4 +86,6 @@ def test_only_admins_manage_users(client, rep_a, admin_user, marketer):
 
 def test_admin_cannot_demote_themselves(admin_user):
     with pytest.raises(ValueError):
-        user_update(actor=admin_user, user=admin_user, role=Role.SALES_REP, team=None, is_active=True)
+        user_update(
+            actor=admin_user, user=admin_user, role=Role.SALES_REP, team=None, is_active=True
+        )

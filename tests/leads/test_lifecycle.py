@@ -12,13 +12,22 @@ def contact(db):
 
 
 def test_forward_move_is_stored_with_cause_actor_and_reason(contact, rep_a):
-    transition = lifecycle_advance(contact=contact, to_stage=LifecycleStage.MQL, cause="person", actor=rep_a,
-                                   reason="Asked for a demo")
+    transition = lifecycle_advance(
+        contact=contact,
+        to_stage=LifecycleStage.MQL,
+        cause="person",
+        actor=rep_a,
+        reason="Asked for a demo",
+    )
 
     contact.refresh_from_db()
     assert contact.lifecycle_stage == "mql"
     assert (transition.from_stage, transition.to_stage, transition.actor, transition.reason) == (
-        "subscriber", "mql", rep_a, "Asked for a demo")
+        "subscriber",
+        "mql",
+        rep_a,
+        "Asked for a demo",
+    )
     assert TimelineEvent.objects.filter(contact=contact, kind="lifecycle_changed").count() == 1
 
 

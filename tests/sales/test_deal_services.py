@@ -36,8 +36,12 @@ def test_default_pipeline_is_created_once_with_standard_stages(db):
 
     assert first == second
     assert [(s.name, s.probability, s.kind) for s in first.stages.all()] == [
-        ("Qualification", 10, "open"), ("Discovery", 25, "open"), ("Proposal", 50, "open"),
-        ("Negotiation", 75, "open"), ("Won", 100, "won"), ("Lost", 0, "lost"),
+        ("Qualification", 10, "open"),
+        ("Discovery", 25, "open"),
+        ("Proposal", 50, "open"),
+        ("Negotiation", 75, "open"),
+        ("Won", 100, "won"),
+        ("Lost", 0, "lost"),
     ]
 
 
@@ -46,14 +50,20 @@ def test_a_pipeline_needs_one_won_and_one_lost_stage(db):
         pipeline_create(actor=None, name="Broken", stages=[("Only", 10, StageKind.OPEN)])
 
 
-def test_new_deal_starts_in_first_stage_owned_by_creator_and_makes_contact_an_opportunity(deal, rep_a, contact):
+def test_new_deal_starts_in_first_stage_owned_by_creator_and_makes_contact_an_opportunity(
+    deal, rep_a, contact
+):
     assert deal.stage.name == "Qualification"
     assert deal.owner == rep_a
     assert deal.status == DealStatus.OPEN
     contact.refresh_from_db()
     assert contact.lifecycle_stage == LifecycleStage.OPPORTUNITY
     change = DealStageChange.objects.get(deal=deal)
-    assert (change.from_stage, change.to_stage.name, change.changed_by) == (None, "Qualification", rep_a)
+    assert (change.from_stage, change.to_stage.name, change.changed_by) == (
+        None,
+        "Qualification",
+        rep_a,
+    )
 
 
 def test_moving_a_deal_records_who_and_when(deal, rep_a):
@@ -62,7 +72,11 @@ def test_moving_a_deal_records_who_and_when(deal, rep_a):
     deal_move_stage(actor=rep_a, deal=deal, stage=proposal)
 
     change = DealStageChange.objects.filter(deal=deal).first()
-    assert (change.from_stage.name, change.to_stage.name, change.changed_by) == ("Qualification", "Proposal", rep_a)
+    assert (change.from_stage.name, change.to_stage.name, change.changed_by) == (
+        "Qualification",
+        "Proposal",
+        rep_a,
+    )
     assert TimelineEvent.objects.filter(deal=deal, kind="deal_stage_changed").count() == 1
 
 
@@ -111,7 +125,12 @@ def test_reopen_puts_the_deal_back_in_the_last_open_stage(deal, rep_a):
     deal_reopen(actor=rep_a, deal=deal)
 
     deal.refresh_from_db()
-    assert (deal.status, deal.stage.name, deal.closed_at, deal.close_reason) == ("open", "Negotiation", None, "")
+    assert (deal.status, deal.stage.name, deal.closed_at, deal.close_reason) == (
+        "open",
+        "Negotiation",
+        None,
+        "",
+    )
 
 
 def test_a_rep_of_another_team_cannot_change_the_deal(deal, rep_b):
@@ -124,7 +143,11 @@ def test_a_rep_of_another_team_cannot_change_the_deal(deal, rep_b):
     with pytest.raises(PermissionDenied):
         deal_update(actor=rep_b, deal=deal, amount=Decimal("1"))
     deal.refresh_from_db()
-    assert (deal.stage.name, deal.status, deal.amount) == ("Qualification", "open", Decimal("1200.50"))
+    assert (deal.stage.name, deal.status, deal.amount) == (
+        "Qualification",
+        "open",
+        Decimal("1200.50"),
+    )
 
 
 def test_a_manager_of_the_same_team_can_change_the_deal(deal, manager_a):

@@ -13,15 +13,29 @@ from ..conftest import PASSWORD
 
 @pytest.mark.django_db
 def test_spine_end_to_end_through_http(client, rep_a, marketer):
-    campaign = Campaign.objects.create(name="Spring", channel=Channel.PAID_SEARCH, utm_source="google",
-                                       utm_medium="cpc", utm_campaign="spring")
-    page = LandingPage.objects.create(slug="spring", title="Spring", headline="Grow faster", campaign=campaign)
-    link = link_create(actor=marketer, campaign=campaign, destination_url="https://shop.example/lp/spring?x=1")
+    campaign = Campaign.objects.create(
+        name="Spring",
+        channel=Channel.PAID_SEARCH,
+        utm_source="google",
+        utm_medium="cpc",
+        utm_campaign="spring",
+    )
+    LandingPage.objects.create(
+        slug="spring", title="Spring", headline="Grow faster", campaign=campaign
+    )
+    link = link_create(
+        actor=marketer, campaign=campaign, destination_url="https://shop.example/lp/spring?x=1"
+    )
     response = client.get(f"/t/c/{link.token}")
     assert response.status_code == 302
-    assert response["Location"] == "https://shop.example/lp/spring?x=1&utm_source=google&utm_medium=cpc&utm_campaign=spring"
+    assert (
+        response["Location"]
+        == "https://shop.example/lp/spring?x=1&utm_source=google&utm_medium=cpc&utm_campaign=spring"
+    )
     assert client.get("/lp/spring").status_code == 200
-    response = client.post("/lp/spring", {"first_name": "Ada", "email": "ADA@example.com", "consent": "on"})
+    response = client.post(
+        "/lp/spring", {"first_name": "Ada", "email": "ADA@example.com", "consent": "on"}
+    )
     assert response.status_code == 302
     contact = Contact.objects.get()
     assert contact.email == "ada@example.com"

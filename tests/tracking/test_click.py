@@ -11,7 +11,9 @@ from revline.tracking.services import link_create, redirect_url
 from revline.tracking.views import VISITOR_COOKIE
 
 DESTINATION = "https://shop.example/offer?ref=ad"
-EXPECTED = "https://shop.example/offer?ref=ad&utm_source=google&utm_medium=cpc&utm_campaign=spring-sale"
+EXPECTED = (
+    "https://shop.example/offer?ref=ad&utm_source=google&utm_medium=cpc&utm_campaign=spring-sale"
+)
 
 HOSTILE = [
     "//evil.example",
@@ -42,19 +44,26 @@ HOSTILE = [
 @pytest.fixture
 def campaign(db) -> Campaign:
     return Campaign.objects.create(
-        name="Spring sale", channel=Channel.PAID_SEARCH, utm_source="google", utm_medium="cpc",
+        name="Spring sale",
+        channel=Channel.PAID_SEARCH,
+        utm_source="google",
+        utm_medium="cpc",
         utm_campaign="spring-sale",
     )
 
 
 @pytest.fixture
 def link(campaign, marketer) -> TrackedLink:
-    return link_create(actor=marketer, campaign=campaign, destination_url=DESTINATION, label="Search ad")
+    return link_create(
+        actor=marketer, campaign=campaign, destination_url=DESTINATION, label="Search ad"
+    )
 
 
 def test_click_records_touchpoint_and_redirects_with_utm(client, link):
     response = client.get(
-        f"/t/c/{link.token}", HTTP_REFERER="https://www.google.com/", HTTP_USER_AGENT="Mozilla/5.0 test"
+        f"/t/c/{link.token}",
+        HTTP_REFERER="https://www.google.com/",
+        HTTP_USER_AGENT="Mozilla/5.0 test",
     )
 
     assert response.status_code == 302
@@ -64,7 +73,11 @@ def test_click_records_touchpoint_and_redirects_with_utm(client, link):
     assert touchpoint.link == link
     assert touchpoint.campaign == link.campaign
     assert touchpoint.channel == "paid_search"
-    assert (touchpoint.utm_source, touchpoint.utm_medium, touchpoint.utm_campaign) == ("google", "cpc", "spring-sale")
+    assert (touchpoint.utm_source, touchpoint.utm_medium, touchpoint.utm_campaign) == (
+        "google",
+        "cpc",
+        "spring-sale",
+    )
     assert touchpoint.referrer == "https://www.google.com/"
     assert touchpoint.user_agent == "Mozilla/5.0 test"
     assert touchpoint.contact is None
@@ -121,8 +134,12 @@ def test_post_is_not_allowed(client, link):
 def test_query_parameters_never_change_the_destination(client, link, payload):
     encoded = quote(payload, safe="")
     for query in (
-        f"next={encoded}", f"url={encoded}", f"redirect={encoded}", f"destination_url={encoded}",
-        f"utm_source={encoded}", f"to={encoded}&next={encoded}",
+        f"next={encoded}",
+        f"url={encoded}",
+        f"redirect={encoded}",
+        f"destination_url={encoded}",
+        f"utm_source={encoded}",
+        f"to={encoded}&next={encoded}",
     ):
         response = client.get(f"/t/c/{link.token}?{query}")
         assert response.status_code == 302
@@ -172,7 +189,10 @@ def test_link_create_is_refused_to_a_sales_rep(campaign, rep_a):
 
 
 def test_tokens_are_unguessable_and_unique(campaign, marketer):
-    tokens = {link_create(actor=marketer, campaign=campaign, destination_url=DESTINATION).token for _ in range(50)}
+    tokens = {
+        link_create(actor=marketer, campaign=campaign, destination_url=DESTINATION).token
+        for _ in range(50)
+    }
 
     assert len(tokens) == 50
     assert all(len(t) >= 20 for t in tokens)
@@ -180,7 +200,9 @@ def test_tokens_are_unguessable_and_unique(campaign, marketer):
 
 def test_redirect_replaces_utm_values_already_in_the_destination(campaign, marketer):
     link = link_create(
-        actor=marketer, campaign=campaign, destination_url="https://shop.example/?utm_source=old&a=1#top",
+        actor=marketer,
+        campaign=campaign,
+        destination_url="https://shop.example/?utm_source=old&a=1#top",
         utm_content="Banner-A",
     )
 

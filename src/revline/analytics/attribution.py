@@ -47,7 +47,10 @@ class AttributionResult:
 
     @property
     def total_revenue(self) -> Decimal:
-        return sum((c.revenue for c in self.credits.values()), Decimal("0")) + self.unattributed_revenue
+        return (
+            sum((c.revenue for c in self.credits.values()), Decimal("0"))
+            + self.unattributed_revenue
+        )
 
 
 def split_evenly(value: Decimal, parts: int) -> list[Decimal]:

@@ -2,8 +2,12 @@ from django import forms
 
 
 class PeriodForm(forms.Form):
-    closed_from = forms.DateField(required=False, label="Closed from", widget=forms.DateInput(attrs={"type": "date"}))
-    closed_to = forms.DateField(required=False, label="to", widget=forms.DateInput(attrs={"type": "date"}))
+    closed_from = forms.DateField(
+        required=False, label="Closed from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    closed_to = forms.DateField(
+        required=False, label="to", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean(self) -> dict:
         data = super().clean() or {}

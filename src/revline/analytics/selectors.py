@@ -33,7 +33,9 @@ class AttributionReport:
     excluded_other_currency: int
 
 
-def won_deal_journeys(*, closed_from: date | None = None, closed_to: date | None = None) -> tuple[list[Journey], int]:
+def won_deal_journeys(
+    *, closed_from: date | None = None, closed_to: date | None = None
+) -> tuple[list[Journey], int]:
     """One journey per won deal in the base currency: its contact's campaign touches before the close.
 
     Returns the journeys and how many won deals were left out for being in another currency.
@@ -45,33 +47,38 @@ def won_deal_journeys(*, closed_from: date | None = None, closed_to: date | None
     if closed_to:
         deals = deals.filter(closed_at__lte=datetime.combine(closed_to, time.max, tzinfo=tz))
     excluded = deals.exclude(currency=settings.CURRENCY).count()
-    rows = list(deals.filter(currency=settings.CURRENCY).values_list("contact_id", "amount", "closed_at"))
+    rows: list[tuple[int | None, Decimal, datetime]] = list(
+        deals.filter(currency=settings.CURRENCY).values_list("contact_id", "amount", "closed_at")  # type: ignore[arg-type]
+    )
     contact_ids = {contact_id for contact_id, _, _ in rows if contact_id}
     touches: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
     if contact_ids:
-        for contact_id, occurred_at, campaign_id in (
+        for toucher_id, occurred_at, campaign_id in (
             Touchpoint.objects.filter(contact_id__in=contact_ids, campaign__isnull=False)
             .order_by("occurred_at", "pk")
             .values_list("contact_id", "occurred_at", "campaign_id")
             .iterator(chunk_size=5000)
         ):
-            touches[contact_id].append((occurred_at, campaign_id))
+            touches[toucher_id].append((occurred_at, campaign_id))
     journeys = []
     for contact_id, amount, closed_at in rows:
-        path = [campaign for at, campaign in touches.get(contact_id, []) if at <= closed_at]
+        contact_touches = touches.get(contact_id, []) if contact_id is not None else []
+        path = [campaign for at, campaign in contact_touches if at <= closed_at]
         journeys.append(Journey(value=amount, touches=path))
     return journeys, excluded
 
 
-def campaign_attribution(*, closed_from: date | None = None, closed_to: date | None = None) -> AttributionReport:
+def campaign_attribution(
+    *, closed_from: date | None = None, closed_to: date | None = None
+) -> AttributionReport:
     journeys, excluded = won_deal_journeys(closed_from=closed_from, closed_to=closed_to)
     models = list(MODEL_LABELS)
     results: dict[Model, AttributionResult] = {m: attribute(journeys, m) for m in models}
-    campaign_ids = {key for r in results.values() for key in r.credits}
+    campaign_ids = {int(key) for r in results.values() for key in r.credits}  # type: ignore[call-overload]
     campaigns = {c.pk: c for c in Campaign.objects.filter(pk__in=campaign_ids)}
     rows = []
     for campaign_id in campaign_ids:
-        campaign = campaigns.get(campaign_id)  # type: ignore[call-overload]
+        campaign = campaigns.get(campaign_id)
         if campaign is None:
             continue
         rows.append(
@@ -79,8 +86,12 @@ def campaign_attribution(*, closed_from: date | None = None, closed_to: date | N
                 campaign_id=campaign.pk,
                 name=campaign.name,
                 channel=campaign.get_channel_display(),
-                revenue={m.value: results[m].credits.get(campaign_id, _ZERO).revenue for m in models},
-                conversions={m.value: results[m].credits.get(campaign_id, _ZERO).conversions for m in models},
+                revenue={
+                    m.value: results[m].credits.get(campaign_id, _ZERO).revenue for m in models
+                },
+                conversions={
+                    m.value: results[m].credits.get(campaign_id, _ZERO).conversions for m in models
+                },
             )
         )
     rows.sort(key=lambda r: (-r.revenue[Model.LINEAR.value], r.name))

@@ -11,7 +11,9 @@ from .selectors import campaign_attribution
 def attribution(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET or None)
     period = form.cleaned_data if form.is_valid() else {}
-    report = campaign_attribution(closed_from=period.get("closed_from"), closed_to=period.get("closed_to"))
+    report = campaign_attribution(
+        closed_from=period.get("closed_from"), closed_to=period.get("closed_to")
+    )
     chart = {
         "labels": [row.name for row in report.rows],
         "datasets": [
@@ -24,6 +26,6 @@ def attribution(request: HttpRequest) -> HttpResponse:
         "report": report,
         "model_labels": [(m.value, MODEL_LABELS[m]) for m in report.models],
         "chart": chart,
-        "status": 400 if form.errors else 200,
     }
-    return render(request, "analytics/attribution.html", context, status=context["status"])
+    status = 400 if form.errors else 200
+    return render(request, "analytics/attribution.html", context, status=status)

@@ -28,7 +28,9 @@ class CampaignStatus(models.TextChoices):
 class Campaign(models.Model):
     name = models.CharField(max_length=200)
     channel = models.CharField(max_length=20, choices=Channel.choices)
-    status = models.CharField(max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.PLANNED)
+    status = models.CharField(
+        max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.PLANNED
+    )
     description = models.TextField(blank=True)
     utm_source = models.CharField(max_length=100, blank=True)
     utm_medium = models.CharField(max_length=100, blank=True)
@@ -38,7 +40,10 @@ class Campaign(models.Model):
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     budget = models.DecimalField(
-        max_digits=14, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
     )
     currency = models.CharField(max_length=3, default="EUR")
     owner = models.ForeignKey(

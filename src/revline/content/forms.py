@@ -11,7 +11,9 @@ class LeadCaptureForm(forms.Form):
     title = forms.CharField(max_length=150, required=False, label="Job title")
     consent = forms.BooleanField(required=False)
     # Honeypot: people leave it empty, naive bots fill it in.
-    website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+    website = forms.CharField(
+        required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"})
+    )
 
     def __init__(self, *args: object, page: LandingPage, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -27,7 +29,16 @@ class LandingPageForm(forms.ModelForm):
     class Meta:
         model = LandingPage
         fields = [
-            "title", "slug", "headline", "body", "cta_label", "success_message", "campaign",
-            "consent_purpose", "consent_wording", "consent_wording_version", "is_published",
+            "title",
+            "slug",
+            "headline",
+            "body",
+            "cta_label",
+            "success_message",
+            "campaign",
+            "consent_purpose",
+            "consent_wording",
+            "consent_wording_version",
+            "is_published",
         ]
         widgets = {"body": forms.Textarea(attrs={"rows": 6})}

@@ -7,14 +7,21 @@ class LandingPage(models.Model):
     headline = models.CharField(max_length=200)
     body = models.TextField(blank=True, help_text="Plain text; blank lines separate paragraphs")
     cta_label = models.CharField(max_length=60, default="Get in touch")
-    success_message = models.CharField(max_length=300, default="Thank you! We will be in touch shortly.")
+    success_message = models.CharField(
+        max_length=300, default="Thank you! We will be in touch shortly."
+    )
     consent_purpose = models.CharField(max_length=50, default="marketing_email")
     consent_wording = models.CharField(
-        max_length=500, default="I agree to receive marketing emails. I can unsubscribe at any time."
+        max_length=500,
+        default="I agree to receive marketing emails. I can unsubscribe at any time.",
     )
     consent_wording_version = models.CharField(max_length=50, default="v1")
     campaign = models.ForeignKey(
-        "campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="landing_pages"
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="landing_pages",
     )
     is_published = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -28,8 +35,12 @@ class LandingPage(models.Model):
 
 
 class FormSubmission(models.Model):
-    landing_page = models.ForeignKey(LandingPage, on_delete=models.CASCADE, related_name="submissions")
-    contact = models.ForeignKey("people.Contact", on_delete=models.CASCADE, related_name="form_submissions")
+    landing_page = models.ForeignKey(
+        LandingPage, on_delete=models.CASCADE, related_name="submissions"
+    )
+    contact = models.ForeignKey(
+        "people.Contact", on_delete=models.CASCADE, related_name="form_submissions"
+    )
     visitor = models.ForeignKey(
         "tracking.Visitor", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

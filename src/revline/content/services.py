@@ -47,8 +47,13 @@ def page_view_record(
     visitor = visitor_touch(visitor_id=visitor_id, at=now)
     campaign = campaign_for_utm(utm) or page.campaign
     touchpoint_record(
-        kind=TouchpointKind.PAGE_VIEW, visitor=visitor, campaign=campaign, utm=utm, info=info,
-        occurred_at=now, params={"landing_page": page.slug},
+        kind=TouchpointKind.PAGE_VIEW,
+        visitor=visitor,
+        campaign=campaign,
+        utm=utm,
+        info=info,
+        occurred_at=now,
+        params={"landing_page": page.slug},
     )
     return visitor.id
 
@@ -79,9 +84,9 @@ def form_submit(
         phone=form.phone,
     )
     if form.company_name and contact.company_id is None:
-        company = Company.objects.filter(name__iexact=form.company_name).first() or Company.objects.create(
-            name=form.company_name[:200]
-        )
+        company = Company.objects.filter(
+            name__iexact=form.company_name
+        ).first() or Company.objects.create(name=form.company_name[:200])
         contact.company = company
         contact.save(update_fields=["company", "updated_at"])
     visitor_identify(visitor=visitor, contact=contact)
@@ -101,19 +106,33 @@ def form_submit(
         contact=contact,
         visitor=visitor,
         data={
-            "email": form.email, "first_name": form.first_name, "last_name": form.last_name,
-            "company": form.company_name, "title": form.title, "phone": form.phone, "consent": form.consent,
+            "email": form.email,
+            "first_name": form.first_name,
+            "last_name": form.last_name,
+            "company": form.company_name,
+            "title": form.title,
+            "phone": form.phone,
+            "consent": form.consent,
         },
         submitted_at=now,
         ip_address=ip_address,
     )
     campaign = campaign_for_utm(utm) or page.campaign
     touchpoint_record(
-        kind=TouchpointKind.FORM_SUBMISSION, visitor=visitor, contact=contact, campaign=campaign, utm=utm,
-        info=info, occurred_at=now, params={"landing_page": page.slug},
+        kind=TouchpointKind.FORM_SUBMISSION,
+        visitor=visitor,
+        contact=contact,
+        campaign=campaign,
+        utm=utm,
+        info=info,
+        occurred_at=now,
+        params={"landing_page": page.slug},
     )
     lifecycle_advance(
-        contact=contact, to_stage=LifecycleStage.LEAD, cause=TransitionCause.FORM,
-        reason=f"Submitted the form on /lp/{page.slug}", occurred_at=now,
+        contact=contact,
+        to_stage=LifecycleStage.LEAD,
+        cause=TransitionCause.FORM,
+        reason=f"Submitted the form on /lp/{page.slug}",
+        occurred_at=now,
     )
     return contact, visitor.id

@@ -28,8 +28,12 @@ def landing_page(request: HttpRequest, slug: str) -> HttpResponse:
             _contact, visitor_id = form_submit(
                 page=page,
                 form=LeadForm(
-                    email=data["email"], first_name=data["first_name"], last_name=data["last_name"],
-                    company_name=data["company_name"], title=data["title"], consent=data["consent"],
+                    email=data["email"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    company_name=data["company_name"],
+                    title=data["title"],
+                    consent=data["consent"],
                 ),
                 visitor_id=visitor_id,
                 ip_address=client_ip(request),
@@ -39,9 +43,15 @@ def landing_page(request: HttpRequest, slug: str) -> HttpResponse:
             response = redirect("content:landing_page_thanks", slug=page.slug)
             set_visitor_cookie(response, visitor_id)
             return response
-        return render(request, "content/landing_page.html", {"page": page, "form": form}, status=400)
-    visitor_id = page_view_record(page=page, visitor_id=visitor_id, utm=utm, info=request_info(request))
-    response = render(request, "content/landing_page.html", {"page": page, "form": LeadCaptureForm(page=page)})
+        return render(
+            request, "content/landing_page.html", {"page": page, "form": form}, status=400
+        )
+    visitor_id = page_view_record(
+        page=page, visitor_id=visitor_id, utm=utm, info=request_info(request)
+    )
+    response = render(
+        request, "content/landing_page.html", {"page": page, "form": LeadCaptureForm(page=page)}
+    )
     set_visitor_cookie(response, visitor_id)
     return response
 

@@ -4,7 +4,9 @@ from .models import Role, Team, User
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="What the token is for, e.g. 'Zapier' or 'BI export'.")
+    name = forms.CharField(
+        max_length=100, help_text="What the token is for, e.g. 'Zapier' or 'BI export'."
+    )
 
 
 class TeamForm(forms.ModelForm):

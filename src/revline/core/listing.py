@@ -68,7 +68,7 @@ def build_listing(
 
     Unknown sort keys fall back to the default; unknown filter values simply match nothing.
     """
-    params = {k: v for k, v in request.GET.items() if v}
+    params: dict[str, str] = {k: str(v) for k, v in request.GET.items() if v}
     query = params.get("q", "").strip()[:200]
     if query and search_fields:
         condition = Q()

@@ -14,7 +14,9 @@ def client_ip(request: HttpRequest) -> str:
     hops = settings.REVLINE_TRUSTED_PROXIES
     if hops <= 0:
         return remote
-    forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+    forwarded = [
+        p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()
+    ]
     if len(forwarded) >= hops:
         return forwarded[-hops]
     return remote

@@ -30,7 +30,9 @@ class WorkspaceSummary:
 
 
 def workspace_summary() -> WorkspaceSummary:
-    open_deals = Deal.objects.filter(status=DealStatus.OPEN).aggregate(n=Count("pk"), total=Sum("amount"))
+    open_deals = Deal.objects.filter(status=DealStatus.OPEN).aggregate(
+        n=Count("pk"), total=Sum("amount")
+    )
     won = Deal.objects.filter(status=DealStatus.WON).aggregate(n=Count("pk"), total=Sum("amount"))
     return WorkspaceSummary(
         contacts=Contact.objects.count(),
@@ -41,6 +43,8 @@ def workspace_summary() -> WorkspaceSummary:
         open_pipeline=open_deals["total"] or Decimal("0"),
         won_deals=won["n"],
         won_revenue=won["total"] or Decimal("0"),
-        recent_deals=list(Deal.objects.select_related("stage", "company", "owner").order_by("-created_at")[:6]),
+        recent_deals=list(
+            Deal.objects.select_related("stage", "company", "owner").order_by("-created_at")[:6]
+        ),
         recent_contacts=list(Contact.objects.select_related("company").order_by("-created_at")[:6]),
     )

@@ -17,13 +17,21 @@ urlpatterns = [
         public_rate_limit("password_reset")(auth_views.PasswordResetView.as_view()),
         name="password_reset",
     ),
-    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
     path(
         "password-reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
-    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("settings/tokens/", views.tokens, name="tokens"),
     path("settings/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("settings/users/", views.users, name="users"),

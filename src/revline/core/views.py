@@ -13,8 +13,11 @@ from .models import ApiToken, User
 
 
 def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
-    response = HttpResponse("Too many requests. Please wait a minute and try again.", status=429,
-                            content_type="text/plain")
+    response = HttpResponse(
+        "Too many requests. Please wait a minute and try again.",
+        status=429,
+        content_type="text/plain",
+    )
     response["Retry-After"] = "60"
     return response
 
@@ -48,7 +51,9 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _admin_only(request: HttpRequest) -> User:
     user: User = request.user  # type: ignore[assignment]
-    permissions.require(permissions.can_manage_users(user), "Only admins can manage users and teams.")
+    permissions.require(
+        permissions.can_manage_users(user), "Only admins can manage users and teams."
+    )
     return user
 
 

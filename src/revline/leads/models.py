@@ -14,7 +14,9 @@ class TransitionCause(models.TextChoices):
 
 
 class LifecycleTransition(models.Model):
-    contact = models.ForeignKey("people.Contact", on_delete=models.CASCADE, related_name="lifecycle_transitions")
+    contact = models.ForeignKey(
+        "people.Contact", on_delete=models.CASCADE, related_name="lifecycle_transitions"
+    )
     from_stage = models.CharField(max_length=20, choices=LifecycleStage.choices)
     to_stage = models.CharField(max_length=20, choices=LifecycleStage.choices)
     occurred_at = models.DateTimeField()

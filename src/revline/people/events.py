@@ -29,56 +29,124 @@ def _write(
     )
 
 
-def contact_created(*, contact: Contact, source: str, actor: Any = None, occurred_at: datetime | None = None) -> TimelineEvent:
-    return _write(contact=contact, kind=TimelineEventKind.CONTACT_CREATED, source=source, actor=actor, occurred_at=occurred_at)
+def contact_created(
+    *, contact: Contact, source: str, actor: Any = None, occurred_at: datetime | None = None
+) -> TimelineEvent:
+    return _write(
+        contact=contact,
+        kind=TimelineEventKind.CONTACT_CREATED,
+        source=source,
+        actor=actor,
+        occurred_at=occurred_at,
+    )
 
 
 def lifecycle_changed(
-    *, contact: Contact, from_stage: str, to_stage: str, source: str, actor: Any = None, reason: str = "",
+    *,
+    contact: Contact,
+    from_stage: str,
+    to_stage: str,
+    source: str,
+    actor: Any = None,
+    reason: str = "",
     occurred_at: datetime | None = None,
 ) -> TimelineEvent:
     return _write(
-        contact=contact, kind=TimelineEventKind.LIFECYCLE_CHANGED, source=source, actor=actor,
-        occurred_at=occurred_at, from_stage=from_stage, to_stage=to_stage, reason=reason,
+        contact=contact,
+        kind=TimelineEventKind.LIFECYCLE_CHANGED,
+        source=source,
+        actor=actor,
+        occurred_at=occurred_at,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        reason=reason,
     )
 
 
-def consent_changed(*, contact: Contact, purpose: str, status: str, source: str, occurred_at: datetime | None = None) -> TimelineEvent:
+def consent_changed(
+    *, contact: Contact, purpose: str, status: str, source: str, occurred_at: datetime | None = None
+) -> TimelineEvent:
     return _write(
-        contact=contact, kind=TimelineEventKind.CONSENT_CHANGED, source=source, occurred_at=occurred_at,
-        purpose=purpose, status=status,
+        contact=contact,
+        kind=TimelineEventKind.CONSENT_CHANGED,
+        source=source,
+        occurred_at=occurred_at,
+        purpose=purpose,
+        status=status,
     )
 
 
-def deal_created(*, contact: Contact, deal: Any, actor: Any, occurred_at: datetime | None = None) -> TimelineEvent:
+def deal_created(
+    *, contact: Contact, deal: Any, actor: Any, occurred_at: datetime | None = None
+) -> TimelineEvent:
     return _write(
-        contact=contact, kind=TimelineEventKind.DEAL_CREATED, source="sales", actor=actor, deal=deal,
-        occurred_at=occurred_at, deal_name=deal.name, amount=str(deal.amount), currency=deal.currency,
+        contact=contact,
+        kind=TimelineEventKind.DEAL_CREATED,
+        source="sales",
+        actor=actor,
+        deal=deal,
+        occurred_at=occurred_at,
+        deal_name=deal.name,
+        amount=str(deal.amount),
+        currency=deal.currency,
     )
 
 
 def deal_stage_changed(
-    *, contact: Contact, deal: Any, from_stage: str, to_stage: str, actor: Any, occurred_at: datetime | None = None
+    *,
+    contact: Contact,
+    deal: Any,
+    from_stage: str,
+    to_stage: str,
+    actor: Any,
+    occurred_at: datetime | None = None,
 ) -> TimelineEvent:
     return _write(
-        contact=contact, kind=TimelineEventKind.DEAL_STAGE_CHANGED, source="sales", actor=actor, deal=deal,
-        occurred_at=occurred_at, deal_name=deal.name, from_stage=from_stage, to_stage=to_stage,
+        contact=contact,
+        kind=TimelineEventKind.DEAL_STAGE_CHANGED,
+        source="sales",
+        actor=actor,
+        deal=deal,
+        occurred_at=occurred_at,
+        deal_name=deal.name,
+        from_stage=from_stage,
+        to_stage=to_stage,
     )
 
 
 def deal_closed(
-    *, contact: Contact, deal: Any, won: bool, reason: str, actor: Any, occurred_at: datetime | None = None
+    *,
+    contact: Contact,
+    deal: Any,
+    won: bool,
+    reason: str,
+    actor: Any,
+    occurred_at: datetime | None = None,
 ) -> TimelineEvent:
     return _write(
-        contact=contact, kind=TimelineEventKind.DEAL_WON if won else TimelineEventKind.DEAL_LOST, source="sales",
-        actor=actor, deal=deal, occurred_at=occurred_at, deal_name=deal.name, amount=str(deal.amount),
-        currency=deal.currency, reason=reason,
+        contact=contact,
+        kind=TimelineEventKind.DEAL_WON if won else TimelineEventKind.DEAL_LOST,
+        source="sales",
+        actor=actor,
+        deal=deal,
+        occurred_at=occurred_at,
+        deal_name=deal.name,
+        amount=str(deal.amount),
+        currency=deal.currency,
+        reason=reason,
     )
 
 
 def activity_logged(*, contact: Contact, activity: Any, actor: Any) -> TimelineEvent:
     return _write(
-        contact=contact, kind=TimelineEventKind.ACTIVITY, source="sales", actor=actor, deal=activity.deal,
-        occurred_at=activity.occurred_at, activity_id=activity.pk, activity_kind=activity.kind,
-        subject=activity.subject, body=activity.body[:2000],
+        contact=contact,
+        kind=TimelineEventKind.ACTIVITY,
+        source="sales",
+        actor=actor,
+        deal=activity.deal,
+        occurred_at=activity.occurred_at,
+        activity_id=activity.pk,
+        activity_kind=activity.kind,
+        subject=activity.subject,
+        body=activity.body[:2000],
     )

@@ -12,7 +12,17 @@ from revline.core.models import User
 from . import events
 from .models import Company, ConsentRecord, ConsentStatus, Contact, Tag
 
-CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "title", "company", "country", "source", "owner")
+CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "title",
+    "company",
+    "country",
+    "source",
+    "owner",
+)
 COMPANY_FIELDS = ("name", "domain", "industry", "size", "country", "phone", "owner")
 
 
@@ -41,7 +51,9 @@ def _apply(instance: Any, fields: tuple[str, ...], data: dict[str, Any]) -> None
 
 
 @transaction.atomic
-def contact_create(*, actor: User | None, source: str = "manual", tags: Iterable[str] = (), **data: Any) -> Contact:
+def contact_create(
+    *, actor: User | None, source: str = "manual", tags: Iterable[str] = (), **data: Any
+) -> Contact:
     """Create a contact. Raises ValidationError (with the field named) on bad or duplicate data."""
     if actor is not None:
         permissions.require(permissions.can_edit_people(actor))
@@ -62,11 +74,16 @@ def contact_create(*, actor: User | None, source: str = "manual", tags: Iterable
 
 
 @transaction.atomic
-def contact_update(*, actor: User, contact: Contact, tags: Iterable[str] | None = None, **data: Any) -> Contact:
+def contact_update(
+    *, actor: User, contact: Contact, tags: Iterable[str] | None = None, **data: Any
+) -> Contact:
     permissions.require(permissions.can_edit_people(actor))
     _apply(contact, CONTACT_FIELDS, data)
     contact.full_clean(validate_constraints=False)
-    if contact.email and Contact.objects.filter(email__iexact=contact.email).exclude(pk=contact.pk).exists():
+    if (
+        contact.email
+        and Contact.objects.filter(email__iexact=contact.email).exclude(pk=contact.pk).exists()
+    ):
         raise ValidationError({"email": "A contact with this email already exists."})
     contact.save()
     if tags is not None:
@@ -88,7 +105,9 @@ def company_create(*, actor: User | None, tags: Iterable[str] = (), **data: Any)
 
 
 @transaction.atomic
-def company_update(*, actor: User, company: Company, tags: Iterable[str] | None = None, **data: Any) -> Company:
+def company_update(
+    *, actor: User, company: Company, tags: Iterable[str] | None = None, **data: Any
+) -> Company:
     permissions.require(permissions.can_edit_people(actor))
     _apply(company, COMPANY_FIELDS, data)
     company.full_clean()
@@ -116,7 +135,10 @@ def contact_identify(
         try:
             with transaction.atomic():
                 contact = Contact.objects.create(
-                    email=email, first_name=first_name, last_name=last_name, source=source,
+                    email=email,
+                    first_name=first_name,
+                    last_name=last_name,
+                    source=source,
                     **{k: v for k, v in extra.items() if v},
                 )
                 created = True
@@ -157,7 +179,11 @@ def consent_record(
         ip_address=ip_address,
     )
     events.consent_changed(
-        contact=contact, purpose=purpose, status=record.status, source=source, occurred_at=record.recorded_at
+        contact=contact,
+        purpose=purpose,
+        status=record.status,
+        source=source,
+        occurred_at=record.recorded_at,
     )
     return record
 

@@ -27,7 +27,9 @@ class Stage(models.Model):
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
     name = models.CharField(max_length=100)
     position = models.PositiveIntegerField()
-    probability = models.PositiveSmallIntegerField(validators=[MinValueValidator(0), MaxValueValidator(100)])
+    probability = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
     kind = models.CharField(max_length=10, choices=StageKind.choices, default=StageKind.OPEN)
 
     class Meta:
@@ -58,12 +60,19 @@ class Deal(models.Model):
         "people.Company", null=True, blank=True, on_delete=models.SET_NULL, related_name="deals"
     )
     amount = models.DecimalField(
-        max_digits=14, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
     )
     currency = models.CharField(max_length=3, default="EUR")
     expected_close_date = models.DateField(null=True, blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deals",
     )
     status = models.CharField(max_length=10, choices=DealStatus.choices, default=DealStatus.OPEN)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -85,7 +94,9 @@ class Deal(models.Model):
 
 class DealStageChange(models.Model):
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stage_changes")
-    from_stage = models.ForeignKey(Stage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    from_stage = models.ForeignKey(
+        Stage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField()
     changed_by = models.ForeignKey(
@@ -109,7 +120,9 @@ class Activity(models.Model):
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     occurred_at = models.DateTimeField()
-    deal = models.ForeignKey(Deal, null=True, blank=True, on_delete=models.CASCADE, related_name="activities")
+    deal = models.ForeignKey(
+        Deal, null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
+    )
     contact = models.ForeignKey(
         "people.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
     )

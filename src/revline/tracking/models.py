@@ -18,7 +18,9 @@ class TrackedLink(models.Model):
     """A campaign link. Its token is unguessable; the redirect only ever goes to `destination_url`."""
 
     token = models.CharField(max_length=64, unique=True)
-    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="links")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="links"
+    )
     label = models.CharField(max_length=200, blank=True)
     destination_url = models.URLField(max_length=2000)
     utm_content = models.CharField(max_length=100, blank=True)
@@ -49,10 +51,18 @@ class Touchpoint(models.Model):
         Visitor, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints"
     )
     contact = models.ForeignKey(
-        "people.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="touchpoints"
+        "people.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="touchpoints",
     )
     campaign = models.ForeignKey(
-        "campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints"
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="touchpoints",
     )
     link = models.ForeignKey(
         TrackedLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints"

@@ -23,14 +23,20 @@ _url_validator = URLValidator(schemes=["http", "https"])
 def validate_destination(url: str) -> str:
     url = url.strip()
     if any(ch in url for ch in "\r\n\t\\") or any(ord(ch) < 32 for ch in url):
-        raise ValidationError({"destination_url": "The URL contains characters that are not allowed."})
+        raise ValidationError(
+            {"destination_url": "The URL contains characters that are not allowed."}
+        )
     try:
         _url_validator(url)
     except ValidationError as exc:
-        raise ValidationError({"destination_url": "Enter a full http:// or https:// address."}) from exc
+        raise ValidationError(
+            {"destination_url": "Enter a full http:// or https:// address."}
+        ) from exc
     parts = urlsplit(url)
     if parts.username or parts.password:
-        raise ValidationError({"destination_url": "Addresses with a user name or password are not allowed."})
+        raise ValidationError(
+            {"destination_url": "Addresses with a user name or password are not allowed."}
+        )
     return url
 
 
@@ -56,7 +62,12 @@ def redirect_url(link: TrackedLink) -> str:
 
 
 def link_create(
-    *, actor: User | None, campaign: Campaign, destination_url: str, label: str = "", utm_content: str = "",
+    *,
+    actor: User | None,
+    campaign: Campaign,
+    destination_url: str,
+    label: str = "",
+    utm_content: str = "",
     utm_term: str = "",
 ) -> TrackedLink:
     if actor is not None:
@@ -75,7 +86,9 @@ def link_create(
 
 
 def link_get_active(*, token: str) -> TrackedLink | None:
-    return TrackedLink.objects.select_related("campaign").filter(token=token, is_active=True).first()
+    return (
+        TrackedLink.objects.select_related("campaign").filter(token=token, is_active=True).first()
+    )
 
 
 def parse_visitor_id(raw: str | None) -> uuid.UUID | None:
@@ -111,7 +124,7 @@ def touchpoint_record(
     campaign: Campaign | None = None,
     link: TrackedLink | None = None,
     utm: dict[str, str] | None = None,
-    info: RequestInfo = RequestInfo(),  # noqa: B008
+    info: RequestInfo = RequestInfo(),
     occurred_at: datetime | None = None,
     params: dict[str, object] | None = None,
 ) -> Touchpoint:

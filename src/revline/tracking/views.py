@@ -22,7 +22,9 @@ def request_info(request: HttpRequest) -> RequestInfo:
 
 
 def set_visitor_cookie(response: HttpResponse, visitor_id: object) -> None:
-    response.set_cookie(VISITOR_COOKIE, str(visitor_id), max_age=VISITOR_COOKIE_AGE, httponly=True, samesite="Lax")
+    response.set_cookie(
+        VISITOR_COOKIE, str(visitor_id), max_age=VISITOR_COOKIE_AGE, httponly=True, samesite="Lax"
+    )
 
 
 @require_GET
@@ -36,7 +38,9 @@ def click(request: HttpRequest, token: str) -> HttpResponse:
     if link is None:
         raise Http404("Unknown link")
     visitor = click_record(
-        link=link, visitor_id=parse_visitor_id(request.COOKIES.get(VISITOR_COOKIE)), info=request_info(request)
+        link=link,
+        visitor_id=parse_visitor_id(request.COOKIES.get(VISITOR_COOKIE)),
+        info=request_info(request),
     )
     response = HttpResponseRedirect(redirect_url(link))
     set_visitor_cookie(response, visitor.id)
