@@ -32,8 +32,12 @@ def test_secret_key_is_generated_once_and_kept_private(tmp_path):
     code = "from django.conf import settings; print(settings.SECRET_KEY)"
     env = {**_env(tmp_path), "DJANGO_SETTINGS_MODULE": "revline.settings"}
     env.pop("REVLINE_SECRET_KEY", None)
-    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    first = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    second = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
 
     key_file = tmp_path / "secret_key"
     assert first.stdout == second.stdout
@@ -43,7 +47,9 @@ def test_secret_key_is_generated_once_and_kept_private(tmp_path):
 
 
 def test_unknown_command_fails_with_a_message(tmp_path):
-    result = subprocess.run([*REVLINE, "no-such-command"], env=_env(tmp_path), capture_output=True, text=True)
+    result = subprocess.run(
+        [*REVLINE, "no-such-command"], env=_env(tmp_path), capture_output=True, text=True
+    )
 
     assert result.returncode != 0
     assert "Unknown command" in result.stderr
@@ -59,7 +65,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs its own SQLite server process")
+@pytest.mark.skipif(
+    bool(os.environ.get("DATABASE_URL")), reason="runs its own SQLite server process"
+)
 def test_serve_starts_a_production_server_that_answers(tmp_path):
     env = _env(tmp_path)
     subprocess.run([*REVLINE, "migrate", "--verbosity", "0"], env=env, check=True)
@@ -67,13 +75,18 @@ def test_serve_starts_a_production_server_that_answers(tmp_path):
     port = _free_port()
     server = subprocess.Popen(
         [*REVLINE, "serve", "--port", str(port), "--workers", "1"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         body = ""
         for _ in range(100):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2) as response:  # noqa: S310
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/login/", timeout=2
+                ) as response:
                     body = response.read().decode()
                     break
             except OSError:

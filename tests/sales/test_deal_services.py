@@ -177,3 +177,22 @@ def test_update_refuses_fields_outside_the_editable_set(deal, rep_a):
         deal_update(actor=rep_a, deal=deal, status="won")
     deal.refresh_from_db()
     assert deal.status == "open"
+
+
+def test_a_rep_cannot_hand_a_deal_to_another_team(deal, rep_a, rep_b, contact):
+    with pytest.raises(ValidationError) as error:
+        deal_update(actor=rep_a, deal=deal, owner=rep_b)
+    assert "owner" in error.value.message_dict
+    with pytest.raises(ValidationError):
+        deal_create(actor=rep_a, name="Gift", amount=Decimal("1"), contact=contact, owner=rep_b)
+    deal.refresh_from_db()
+    assert deal.owner == rep_a
+    assert Deal.objects.count() == 1
+
+
+def test_a_rep_can_hand_a_deal_to_a_teammate(deal, rep_a, manager_a, admin_user, rep_b):
+    deal_update(actor=rep_a, deal=deal, owner=manager_a)
+    assert deal.owner == manager_a
+
+    deal_update(actor=admin_user, deal=deal, owner=rep_b)
+    assert deal.owner == rep_b

@@ -1,9 +1,12 @@
 from django.urls import path
 
-from revline.core.placeholder import todo
+from . import views
 
 app_name = "campaigns"
 urlpatterns = [
-    path("", todo, name="list"),
-    path("<int:pk>/", todo, name="detail"),
+    path("", views.campaign_list, name="list"),
+    path("new", views.campaign_create, name="create"),
+    path("<int:pk>/", views.campaign_detail, name="detail"),
+    path("<int:pk>/edit", views.campaign_edit, name="edit"),
+    path("<int:pk>/links", views.link_new, name="link_create"),
 ]

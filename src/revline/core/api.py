@@ -32,7 +32,11 @@ api = NinjaAPI(
 def _validation_error_detail(exc: ValidationError) -> list[dict[str, Any]]:
     if hasattr(exc, "error_dict"):
         return [
-            {"loc": ["body", field], "msg": " ".join(str(m) for m in messages), "type": "value_error"}
+            {
+                "loc": ["body", field],
+                "msg": " ".join(str(m) for m in messages),
+                "type": "value_error",
+            }
             for field, messages in exc.message_dict.items()
         ]
     return [{"loc": ["body"], "msg": " ".join(exc.messages), "type": "value_error"}]
@@ -51,7 +55,9 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRes
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     response = api.create_response(
-        request, {"detail": "A valid API token is required: send 'Authorization: Bearer <token>'."}, status=401
+        request,
+        {"detail": "A valid API token is required: send 'Authorization: Bearer <token>'."},
+        status=401,
     )
     response["WWW-Authenticate"] = "Bearer"
     return response
@@ -63,6 +69,9 @@ def register_routers() -> None:
     from revline.people.api import router as people_router
     from revline.sales.api import router as sales_router
 
+    from .api_routes import router as core_router
+
+    api.add_router("/", core_router)
     api.add_router("/", people_router)
     api.add_router("/", campaigns_router)
     api.add_router("/", sales_router)

@@ -50,6 +50,13 @@ def can_edit_deal(user: User, deal: Deal) -> bool:
     return user.team_id is not None and owner_team_id == user.team_id
 
 
+def can_assign_deal_to(user: User, owner: User) -> bool:
+    """Reps and managers hand deals only within their team, so they never lock themselves out."""
+    if is_admin(user) or owner.pk == user.pk:
+        return True
+    return user.role in SALES_ROLES and user.team_id is not None and owner.team_id == user.team_id
+
+
 def can_manage_pipelines(user: User) -> bool:
     return is_admin(user) or user.role == Role.SALES_MANAGER
 

@@ -57,7 +57,7 @@ def contact_create(
     """Create a contact. Raises ValidationError (with the field named) on bad or duplicate data."""
     if actor is not None:
         permissions.require(permissions.can_edit_people(actor))
-    contact = Contact(source=data.pop("source", source) or source)
+    contact = Contact(source=source.strip() or "manual")
     _apply(contact, CONTACT_FIELDS, data)
     contact.full_clean(validate_constraints=False)
     if contact.email and Contact.objects.filter(email__iexact=contact.email).exists():
@@ -85,7 +85,11 @@ def contact_update(
         and Contact.objects.filter(email__iexact=contact.email).exclude(pk=contact.pk).exists()
     ):
         raise ValidationError({"email": "A contact with this email already exists."})
-    contact.save()
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError as exc:
+        raise ValidationError({"email": "A contact with this email already exists."}) from exc
     if tags is not None:
         contact.tags.set(tags_from_names(tags))
     return contact

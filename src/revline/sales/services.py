@@ -1,3 +1,4 @@
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -25,17 +26,95 @@ DEFAULT_STAGES: list[tuple[str, int, str]] = [
 
 
 @transaction.atomic
-def pipeline_create(*, actor: User | None, name: str, stages: list[tuple[str, int, str]], is_default: bool = False) -> Pipeline:
+def pipeline_create(
+    *, actor: User | None, name: str, stages: list[tuple[str, int, str]], is_default: bool = False
+) -> Pipeline:
     if actor is not None:
         permissions.require(permissions.can_manage_pipelines(actor))
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the pipeline a name."})
+    if Pipeline.objects.filter(name__iexact=name).exists():
+        raise ValidationError({"name": "A pipeline with this name already exists."})
     kinds = [kind for _, _, kind in stages]
     if kinds.count(StageKind.WON) != 1 or kinds.count(StageKind.LOST) != 1:
         raise ValidationError("A pipeline needs exactly one won stage and one lost stage.")
+    stage_names = [stage_name.strip().lower() for stage_name, _, _ in stages]
+    if "" in stage_names or len(set(stage_names)) != len(stage_names):
+        raise ValidationError({"stages": "Every stage needs a name of its own."})
+    if any(not 0 <= probability <= 100 for _, probability, _ in stages):
+        raise ValidationError({"stages": "Probabilities are whole numbers from 0 to 100."})
     if is_default:
         Pipeline.objects.filter(is_default=True).update(is_default=False)
     pipeline = Pipeline.objects.create(name=name, is_default=is_default)
     for position, (stage_name, probability, kind) in enumerate(stages):
-        Stage.objects.create(pipeline=pipeline, name=stage_name, position=position, probability=probability, kind=kind)
+        Stage.objects.create(
+            pipeline=pipeline,
+            name=stage_name,
+            position=position,
+            probability=probability,
+            kind=kind,
+        )
+    return pipeline
+
+
+@transaction.atomic
+def pipeline_update(
+    *, actor: User, pipeline: Pipeline, name: str, stages: Mapping[int, tuple[str, int]]
+) -> Pipeline:
+    """Rename the pipeline and rename / re-weight its stages (keyed by stage id); all or nothing.
+
+    Stages not in `stages` keep their values. Won and lost stages may be renamed, but their
+    probabilities stay fixed: reports count them as certain wins and losses.
+    """
+    permissions.require(
+        permissions.can_manage_pipelines(actor),
+        "Only sales managers and admins can edit pipelines.",
+    )
+    name = name.strip()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = ["Give the pipeline a name."]
+    elif Pipeline.objects.filter(name__iexact=name).exclude(pk=pipeline.pk).exists():
+        errors["name"] = ["A pipeline with this name already exists."]
+    current = {stage.pk: stage for stage in pipeline.stages.select_for_update()}
+    if set(stages) - set(current):
+        raise ValidationError({"stages": "Those stages belong to another pipeline."})
+    final = {pk: (stage.name, stage.probability) for pk, stage in current.items()}
+    final.update(
+        {pk: (stage_name.strip(), probability) for pk, (stage_name, probability) in stages.items()}
+    )
+    stage_errors: list[str] = []
+    for pk, (stage_name, probability) in final.items():
+        stage = current[pk]
+        if not stage_name or len(stage_name) > 100:
+            stage_errors.append("Stage names are 1 to 100 characters long.")
+        if not 0 <= probability <= 100:
+            stage_errors.append("Probabilities are whole numbers from 0 to 100.")
+        if stage.kind != StageKind.OPEN and probability != stage.probability:
+            stage_errors.append(
+                f"The probability of the {stage.get_kind_display().lower()} stage is fixed."
+            )
+    lowered = [stage_name.lower() for stage_name, _ in final.values()]
+    if len(set(lowered)) != len(lowered):
+        stage_errors.append("Every stage needs a name of its own.")
+    if stage_errors:
+        errors["stages"] = sorted(set(stage_errors))
+    if errors:
+        raise ValidationError(errors)
+    if pipeline.name != name:
+        pipeline.name = name
+        pipeline.save(update_fields=["name"])
+    changed = [
+        stage for pk, stage in current.items() if (stage.name, stage.probability) != final[pk]
+    ]
+    # Two passes, so that swapping two stage names never trips the unique (pipeline, name) constraint.
+    for stage in changed:
+        stage.name = f"~{stage.pk}~"
+        stage.save(update_fields=["name"])
+    for stage in changed:
+        stage.name, stage.probability = final[stage.pk]
+        stage.save(update_fields=["name", "probability"])
     return pipeline
 
 
@@ -43,7 +122,9 @@ def pipeline_default() -> Pipeline:
     """The default pipeline, created with standard stages the first time it is needed."""
     pipeline = Pipeline.objects.filter(is_default=True).first() or Pipeline.objects.first()
     if pipeline is None:
-        pipeline = pipeline_create(actor=None, name="New business", stages=DEFAULT_STAGES, is_default=True)
+        pipeline = pipeline_create(
+            actor=None, name="New business", stages=DEFAULT_STAGES, is_default=True
+        )
     return pipeline
 
 
@@ -69,39 +150,65 @@ def deal_create(
     """Open a deal in its pipeline's first open stage (or `stage`); the contact becomes an opportunity."""
     if actor is not None:
         permissions.require(permissions.can_create_deals(actor))
+        _require_assignable(actor, owner)
     pipeline = pipeline or (stage.pipeline if stage else pipeline_default())
     stage = stage or pipeline.stages.filter(kind=StageKind.OPEN).order_by("position").first()
     if stage is None or stage.pipeline_id != pipeline.pk:
         raise ValidationError({"stage": "The stage must belong to the deal's pipeline."})
     if stage.kind != StageKind.OPEN:
-        raise ValidationError({"stage": "A new deal starts in an open stage; close it won or lost afterwards."})
+        raise ValidationError(
+            {"stage": "A new deal starts in an open stage; close it won or lost afterwards."}
+        )
     now = created_at or timezone.now()
     if company is None and contact is not None:
         company = contact.company
     deal = Deal(
-        name=name.strip(), pipeline=pipeline, stage=stage, contact=contact, company=company, amount=amount,
-        currency=currency.upper(), owner=owner if owner is not None else actor, expected_close_date=expected_close_date,
-        stage_changed_at=now, created_at=now,
+        name=name.strip(),
+        pipeline=pipeline,
+        stage=stage,
+        contact=contact,
+        company=company,
+        amount=amount,
+        currency=currency.upper(),
+        owner=owner if owner is not None else actor,
+        expected_close_date=expected_close_date,
+        stage_changed_at=now,
+        created_at=now,
     )
     deal.full_clean()
     deal.save()
-    DealStageChange.objects.create(deal=deal, from_stage=None, to_stage=stage, changed_at=now, changed_by=actor)
+    DealStageChange.objects.create(
+        deal=deal, from_stage=None, to_stage=stage, changed_at=now, changed_by=actor
+    )
     if contact is not None:
         events.deal_created(contact=contact, deal=deal, actor=actor, occurred_at=now)
         lifecycle_advance(
-            contact=contact, to_stage=LifecycleStage.OPPORTUNITY, cause=TransitionCause.DEAL, actor=actor,
-            reason=f"Deal {deal.name!r} opened", occurred_at=now,
+            contact=contact,
+            to_stage=LifecycleStage.OPPORTUNITY,
+            cause=TransitionCause.DEAL,
+            actor=actor,
+            reason=f"Deal {deal.name!r} opened",
+            occurred_at=now,
         )
     return deal
 
 
+def _require_assignable(actor: User, owner: User | None) -> None:
+    if owner is not None and not permissions.can_assign_deal_to(actor, owner):
+        raise ValidationError({"owner": "You can only assign deals to yourself or your own team."})
+
+
 @transaction.atomic
 def deal_update(*, actor: User, deal: Deal, **fields: object) -> Deal:
-    permissions.require(permissions.can_edit_deal(actor, deal), "You can only change deals of your own team.")
+    permissions.require(
+        permissions.can_edit_deal(actor, deal), "You can only change deals of your own team."
+    )
     allowed = {"name", "amount", "currency", "contact", "company", "expected_close_date", "owner"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    if "owner" in fields:
+        _require_assignable(actor, fields["owner"])  # type: ignore[arg-type]
     for field, value in fields.items():
         setattr(deal, field, value)
     deal.full_clean()
@@ -113,18 +220,29 @@ def _move(*, actor: User | None, deal: Deal, stage: Stage, at: datetime) -> None
     previous = deal.stage
     deal.stage = stage
     deal.stage_changed_at = at
-    DealStageChange.objects.create(deal=deal, from_stage=previous, to_stage=stage, changed_at=at, changed_by=actor)
+    DealStageChange.objects.create(
+        deal=deal, from_stage=previous, to_stage=stage, changed_at=at, changed_by=actor
+    )
     if deal.contact is not None:
         events.deal_stage_changed(
-            contact=deal.contact, deal=deal, from_stage=previous.name, to_stage=stage.name, actor=actor, occurred_at=at
+            contact=deal.contact,
+            deal=deal,
+            from_stage=previous.name,
+            to_stage=stage.name,
+            actor=actor,
+            occurred_at=at,
         )
 
 
 @transaction.atomic
-def deal_move_stage(*, actor: User | None, deal: Deal, stage: Stage, at: datetime | None = None) -> Deal:
+def deal_move_stage(
+    *, actor: User | None, deal: Deal, stage: Stage, at: datetime | None = None
+) -> Deal:
     """Move an open deal to another open stage of its pipeline. Won/lost go through deal_close_*."""
     if actor is not None:
-        permissions.require(permissions.can_edit_deal(actor, deal), "You can only change deals of your own team.")
+        permissions.require(
+            permissions.can_edit_deal(actor, deal), "You can only change deals of your own team."
+        )
     if stage.pipeline_id != deal.pipeline_id:
         raise ValidationError({"stage": "That stage belongs to another pipeline."})
     if stage.kind != StageKind.OPEN:
@@ -139,41 +257,76 @@ def deal_move_stage(*, actor: User | None, deal: Deal, stage: Stage, at: datetim
 
 
 @transaction.atomic
-def _deal_close(*, actor: User | None, deal: Deal, won: bool, reason: str, at: datetime | None) -> Deal:
+def _deal_close(
+    *, actor: User | None, deal: Deal, won: bool, reason: str, at: datetime | None
+) -> Deal:
     if actor is not None:
-        permissions.require(permissions.can_edit_deal(actor, deal), "You can only change deals of your own team.")
+        permissions.require(
+            permissions.can_edit_deal(actor, deal), "You can only change deals of your own team."
+        )
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say why the deal was won or lost."})
     if deal.status != DealStatus.OPEN:
         raise ValidationError({"status": "This deal is already closed."})
     at = at or timezone.now()
-    _move(actor=actor, deal=deal, stage=_stage_of_kind(deal.pipeline, StageKind.WON if won else StageKind.LOST), at=at)
+    _move(
+        actor=actor,
+        deal=deal,
+        stage=_stage_of_kind(deal.pipeline, StageKind.WON if won else StageKind.LOST),
+        at=at,
+    )
     deal.status = DealStatus.WON if won else DealStatus.LOST
     deal.closed_at = at
     deal.close_reason = reason[:300]
-    deal.save(update_fields=["stage", "stage_changed_at", "status", "closed_at", "close_reason", "updated_at"])
+    deal.save(
+        update_fields=[
+            "stage",
+            "stage_changed_at",
+            "status",
+            "closed_at",
+            "close_reason",
+            "updated_at",
+        ]
+    )
     if deal.contact is not None:
-        events.deal_closed(contact=deal.contact, deal=deal, won=won, reason=deal.close_reason, actor=actor, occurred_at=at)
+        events.deal_closed(
+            contact=deal.contact,
+            deal=deal,
+            won=won,
+            reason=deal.close_reason,
+            actor=actor,
+            occurred_at=at,
+        )
         if won:
             lifecycle_advance(
-                contact=deal.contact, to_stage=LifecycleStage.CUSTOMER, cause=TransitionCause.DEAL, actor=actor,
-                reason=f"Deal {deal.name!r} won", occurred_at=at,
+                contact=deal.contact,
+                to_stage=LifecycleStage.CUSTOMER,
+                cause=TransitionCause.DEAL,
+                actor=actor,
+                reason=f"Deal {deal.name!r} won",
+                occurred_at=at,
             )
     return deal
 
 
-def deal_close_won(*, actor: User | None, deal: Deal, reason: str, at: datetime | None = None) -> Deal:
+def deal_close_won(
+    *, actor: User | None, deal: Deal, reason: str, at: datetime | None = None
+) -> Deal:
     return _deal_close(actor=actor, deal=deal, won=True, reason=reason, at=at)
 
 
-def deal_close_lost(*, actor: User | None, deal: Deal, reason: str, at: datetime | None = None) -> Deal:
+def deal_close_lost(
+    *, actor: User | None, deal: Deal, reason: str, at: datetime | None = None
+) -> Deal:
     return _deal_close(actor=actor, deal=deal, won=False, reason=reason, at=at)
 
 
 @transaction.atomic
 def deal_reopen(*, actor: User, deal: Deal) -> Deal:
-    permissions.require(permissions.can_edit_deal(actor, deal), "You can only change deals of your own team.")
+    permissions.require(
+        permissions.can_edit_deal(actor, deal), "You can only change deals of your own team."
+    )
     if deal.status == DealStatus.OPEN:
         return deal
     stage = deal.pipeline.stages.filter(kind=StageKind.OPEN).order_by("-position").first()
@@ -182,23 +335,45 @@ def deal_reopen(*, actor: User, deal: Deal) -> Deal:
     deal.status = DealStatus.OPEN
     deal.closed_at = None
     deal.close_reason = ""
-    deal.save(update_fields=["stage", "stage_changed_at", "status", "closed_at", "close_reason", "updated_at"])
+    deal.save(
+        update_fields=[
+            "stage",
+            "stage_changed_at",
+            "status",
+            "closed_at",
+            "close_reason",
+            "updated_at",
+        ]
+    )
     return deal
 
 
 @transaction.atomic
 def activity_log(
-    *, actor: User | None, kind: str, subject: str, body: str = "", deal: Deal | None = None,
-    contact: Contact | None = None, occurred_at: datetime | None = None,
+    *,
+    actor: User | None,
+    kind: str,
+    subject: str,
+    body: str = "",
+    deal: Deal | None = None,
+    contact: Contact | None = None,
+    occurred_at: datetime | None = None,
 ) -> Activity:
     if actor is not None and deal is not None:
-        permissions.require(permissions.can_edit_deal(actor, deal), "You can only change deals of your own team.")
+        permissions.require(
+            permissions.can_edit_deal(actor, deal), "You can only change deals of your own team."
+        )
     contact = contact or (deal.contact if deal else None)
     if contact is None and deal is None:
         raise ValidationError("An activity belongs to a deal or a contact.")
     activity = Activity(
-        kind=kind, subject=subject.strip(), body=body, deal=deal, contact=contact,
-        occurred_at=occurred_at or timezone.now(), created_by=actor,
+        kind=kind,
+        subject=subject.strip(),
+        body=body,
+        deal=deal,
+        contact=contact,
+        occurred_at=occurred_at or timezone.now(),
+        created_by=actor,
     )
     activity.full_clean()
     activity.save()

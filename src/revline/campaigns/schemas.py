@@ -1,0 +1,124 @@
+"""API schemas for campaigns and their tracked links."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+from pydantic import StringConstraints, ValidationInfo, field_validator
+
+from revline.core.schemas import (
+    CurrencyCode,
+    InputSchema,
+    LongText,
+    MoneyIn,
+    MoneyOut,
+    Name200,
+    PatchSchema,
+    Text100,
+    Text200,
+    UserRef,
+)
+
+from .models import CampaignStatus, Channel
+
+CampaignSort = Literal[
+    "name", "-name", "start_date", "-start_date", "created_at", "-created_at", "budget", "-budget"
+]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class CampaignOut(Schema):
+    id: int
+    name: str
+    channel: Channel
+    status: CampaignStatus
+    description: str
+    start_date: date | None
+    end_date: date | None
+    budget: MoneyOut
+    currency: str
+    owner: UserRef | None
+    utm_source: str
+    utm_medium: str
+    utm_campaign: str
+    utm_content: str
+    utm_term: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class CampaignFilters(Schema):
+    q: Text200 = Field("", description="Matches the name or utm_campaign")
+    channel: Channel | None = None
+    status: CampaignStatus | None = None
+    owner_id: int | None = None
+    sort: CampaignSort = "-created_at"
+
+
+class CampaignIn(InputSchema):
+    """Blank utm_source/utm_medium/utm_campaign are filled from the channel and the name."""
+
+    name: Name200
+    channel: Channel
+    status: CampaignStatus = CampaignStatus.PLANNED
+    description: LongText = ""
+    start_date: date | None = None
+    end_date: date | None = None
+    budget: MoneyIn = Decimal("0")
+    currency: CurrencyCode | None = Field(None, description="Defaults to the workspace currency")
+    owner_id: int | None = None
+    utm_source: Text100 = ""
+    utm_medium: Text100 = ""
+    utm_campaign: Text100 = ""
+    utm_content: Text100 = ""
+    utm_term: Text100 = ""
+
+    @field_validator("end_date")
+    @classmethod
+    def _not_before_start(cls, end: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("start_date")
+        if start and end and end < start:
+            raise ValueError("end_date must not be before start_date.")
+        return end
+
+
+class CampaignPatch(PatchSchema):
+    """Only the fields sent are changed; `null` clears the dates and the owner."""
+
+    clearable = frozenset({"start_date", "end_date", "owner_id"})
+
+    name: Name200 | None = None
+    channel: Channel | None = None
+    status: CampaignStatus | None = None
+    description: LongText | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    budget: MoneyIn | None = None
+    currency: CurrencyCode | None = None
+    owner_id: int | None = None
+    utm_source: Text100 | None = None
+    utm_medium: Text100 | None = None
+    utm_campaign: Text100 | None = None
+    utm_content: Text100 | None = None
+    utm_term: Text100 | None = None
+
+
+class LinkIn(InputSchema):
+    destination_url: Url = Field(..., description="An http(s) address; the click redirects here")
+    label: Text200 = ""
+    utm_content: Text100 = Field("", description="Overrides the campaign's utm_content")
+    utm_term: Text100 = Field("", description="Overrides the campaign's utm_term")
+
+
+class LinkOut(Schema):
+    id: int
+    campaign_id: int
+    label: str
+    url: str = Field(..., description="The public tracked address to publish")
+    destination_url: str
+    redirect_url: str = Field(..., description="Where a click lands, with the UTM values added")
+    utm_content: str
+    utm_term: str
+    is_active: bool
+    created_at: datetime

@@ -1,0 +1,166 @@
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from revline.core import permissions
+from revline.core.listing import Column, build_listing
+from revline.core.models import User
+from revline.tracking.services import link_create
+
+from . import selectors, services
+from .forms import CampaignForm, TrackedLinkForm
+from .models import Campaign, CampaignStatus, Channel
+from .services import CHANNEL_UTM_DEFAULTS
+
+COLUMNS = [
+    Column("name", "Name", "name"),
+    Column("channel", "Channel", "channel"),
+    Column("status", "Status", "status"),
+    Column("start", "Start", "start_date"),
+    Column("end", "End", "end_date"),
+    Column("budget", "Budget", "budget"),
+    Column("leads", "Leads", "leads"),
+    Column("won", "Won revenue", "won_revenue"),
+    Column("owner", "Owner"),
+]
+
+
+def _marketer(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    permissions.require(
+        permissions.can_manage_marketing(user), "Only marketers and admins manage campaigns."
+    )
+    return user
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when the form has one."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _warn(request: HttpRequest, campaign: Campaign) -> None:
+    for warning in selectors.campaign_utm_warnings(campaign):
+        messages.warning(request, warning)
+
+
+@login_required
+@require_GET
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    listing = build_listing(
+        request,
+        selectors.campaigns_with_metrics(),
+        columns=COLUMNS,
+        search_fields=("name", "utm_campaign"),
+        filters={"channel": "channel", "status": "status", "owner": "owner__username"},
+        default_sort="-start",
+    )
+    context = {
+        "listing": listing,
+        "channels": Channel.choices,
+        "statuses": CampaignStatus.choices,
+        "owners": selectors.campaign_owners(),
+        "filtered": any(listing.params.get(k) for k in ("q", "channel", "status", "owner")),
+    }
+    return render(request, "campaigns/list.html", context)
+
+
+def _render_detail(
+    request: HttpRequest, campaign: Campaign, link_form: TrackedLinkForm, status: int = 200
+) -> HttpResponse:
+    context = {
+        "detail": selectors.campaign_detail(campaign),
+        "campaign": campaign,
+        "link_form": link_form,
+        "base_url": settings.BASE_URL,
+    }
+    return render(request, "campaigns/detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign.objects.select_related("owner"), pk=pk)
+    return _render_detail(request, campaign, TrackedLinkForm())
+
+
+def _form_page(
+    request: HttpRequest, form: CampaignForm, campaign: Campaign | None, status: int = 200
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "campaign": campaign,
+        "utm_defaults": {k: list(v) for k, v in CHANNEL_UTM_DEFAULTS.items()},
+    }
+    return render(request, "campaigns/form.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_create(request: HttpRequest) -> HttpResponse:
+    actor = _marketer(request)
+    if request.method != "POST":
+        form = CampaignForm(initial={"currency": settings.CURRENCY, "owner": actor.pk})
+        return _form_page(request, form, None)
+    form = CampaignForm(request.POST)
+    if form.is_valid():
+        data: dict[str, Any] = form.cleaned_data
+        try:
+            campaign = services.campaign_create(actor=actor, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Campaign “{campaign.name}” created.")
+            _warn(request, campaign)
+            return redirect("campaigns:detail", pk=campaign.pk)
+    return _form_page(request, form, None, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _marketer(request)
+    campaign = get_object_or_404(Campaign, pk=pk)
+    if request.method != "POST":
+        return _form_page(
+            request, CampaignForm(initial=CampaignForm.initial_from(campaign)), campaign
+        )
+    form = CampaignForm(request.POST)
+    if form.is_valid():
+        try:
+            updated = services.campaign_update(actor=actor, campaign=campaign, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Campaign “{updated.name}” saved.")
+            _warn(request, updated)
+            return redirect("campaigns:detail", pk=updated.pk)
+    return _form_page(request, form, campaign, status=400)
+
+
+@login_required
+@require_POST
+def link_new(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _marketer(request)
+    campaign = get_object_or_404(Campaign.objects.select_related("owner"), pk=pk)
+    form = TrackedLinkForm(request.POST)
+    if form.is_valid():
+        try:
+            link = link_create(actor=actor, campaign=campaign, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Tracked link “{link}” created.")
+            return redirect(reverse("campaigns:detail", args=[campaign.pk]) + "#links")
+    return _render_detail(request, campaign, form, status=400)

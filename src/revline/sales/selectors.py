@@ -1,0 +1,289 @@
+"""Reads for the sales pages: deal lists and totals, one deal's page, pipelines with their numbers."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import CharField, Count, Q, QuerySet, Sum, Value
+from django.db.models.functions import Concat
+
+from revline.core import permissions
+from revline.core.models import Role, Team, User
+from revline.people.models import Company, Contact
+
+from .models import Activity, Deal, DealStatus, Pipeline, Stage, StageKind
+from .stages import StageEntry, StageInfo, StageSpan, StageStep, stage_spans, stage_steps
+
+LOOKUP_LIMIT = 10
+
+
+def deals_queryset() -> QuerySet[Deal]:
+    """Deals with everything a list row or a permission check touches, joined in one query."""
+    return Deal.objects.select_related("pipeline", "stage", "contact", "company", "owner")
+
+
+def deal_list(
+    *,
+    pipeline: Pipeline | None = None,
+    stage: Stage | None = None,
+    status: str = "",
+    owner: User | None = None,
+    team: Team | None = None,
+    close_from: date | None = None,
+    close_to: date | None = None,
+) -> QuerySet[Deal]:
+    deals = deals_queryset().annotate(
+        contact_name=Concat(
+            "contact__first_name", Value(" "), "contact__last_name", output_field=CharField()
+        )
+    )
+    if pipeline is not None:
+        deals = deals.filter(pipeline=pipeline)
+    if stage is not None:
+        deals = deals.filter(stage=stage)
+    if status:
+        deals = deals.filter(status=status)
+    if owner is not None:
+        deals = deals.filter(owner=owner)
+    if team is not None:
+        deals = deals.filter(owner__team=team)
+    if close_from is not None:
+        deals = deals.filter(expected_close_date__gte=close_from)
+    if close_to is not None:
+        deals = deals.filter(expected_close_date__lte=close_to)
+    return deals
+
+
+@dataclass(frozen=True)
+class DealTotals:
+    count: int
+    amount: Decimal
+    weighted: Decimal
+    currency: str
+    other_currency_count: int
+
+
+def deal_totals(deals: QuerySet[Deal]) -> DealTotals:
+    """Sum of amounts and probability-weighted amounts, in the workspace currency only.
+
+    Deals in another currency are counted apart: adding euros to dollars would be wrong.
+    """
+    base = settings.CURRENCY
+    rows = (
+        deals.order_by()
+        .values("stage__probability")
+        .annotate(
+            n=Count("pk"),
+            total=Sum("amount", filter=Q(currency=base)),
+            other=Count("pk", filter=~Q(currency=base)),
+        )
+    )
+    count, amount, weighted, other = 0, Decimal("0"), Decimal("0"), 0
+    for row in rows:
+        total = row["total"] or Decimal("0")
+        count += row["n"]
+        other += row["other"]
+        amount += total
+        weighted += total * row["stage__probability"] / 100
+    return DealTotals(
+        count=count,
+        amount=amount,
+        weighted=weighted.quantize(Decimal("0.01")),
+        currency=base,
+        other_currency_count=other,
+    )
+
+
+def owner_choices() -> QuerySet[User]:
+    """People who can own a deal, plus anyone who already owns one."""
+    return User.objects.filter(
+        Q(role__in=[Role.SALES_REP, Role.SALES_MANAGER, Role.ADMIN], is_active=True)
+        | Q(is_superuser=True, is_active=True)
+        | Q(pk__in=Deal.objects.filter(owner__isnull=False).values("owner_id"))
+    ).order_by("first_name", "last_name", "username")
+
+
+def assignable_owners(actor: User, *, keep: User | None = None) -> QuerySet[User]:
+    """Who `actor` may hand a deal to: anyone for admins, else their own team (or only themselves).
+
+    Handing a deal to another team would lock the actor out of it. `keep` (the current owner)
+    stays in the list so that editing other fields never silently changes the owner.
+    """
+    active_sellers = User.objects.filter(is_active=True).filter(
+        Q(role__in=[Role.SALES_REP, Role.SALES_MANAGER, Role.ADMIN]) | Q(is_superuser=True)
+    )
+    if permissions.is_admin(actor):
+        users = active_sellers
+    elif actor.team_id is not None:
+        users = active_sellers.filter(
+            Q(team_id=actor.team_id, role__in=[Role.SALES_REP, Role.SALES_MANAGER]) | Q(pk=actor.pk)
+        )
+    else:
+        users = User.objects.filter(pk=actor.pk)
+    if keep is not None:
+        users = users | User.objects.filter(pk=keep.pk)
+    return users.order_by("first_name", "last_name", "username")
+
+
+def default_pipeline() -> Pipeline | None:
+    """The pipeline new deals go to, without creating one (services.pipeline_default does that)."""
+    return Pipeline.objects.filter(is_default=True).first() or Pipeline.objects.first()
+
+
+def stages_with_pipeline() -> QuerySet[Stage]:
+    return Stage.objects.select_related("pipeline").order_by(
+        "-pipeline__is_default", "pipeline__name", "position"
+    )
+
+
+@dataclass(frozen=True)
+class DealPage:
+    deal: Deal
+    steps: list[StageStep]
+    open_stages: list[Stage]
+    history: list[StageSpan]
+    activities: list[Activity]
+
+
+def deal_page(*, deal: Deal, now: datetime) -> DealPage:
+    """Everything the deal page shows besides the deal itself, in three queries."""
+    stages = list(deal.pipeline.stages.order_by("position"))
+    infos = [
+        StageInfo(
+            stage_id=s.pk, name=s.name, position=s.position, probability=s.probability, kind=s.kind
+        )
+        for s in stages
+    ]
+    changes = deal.stage_changes.select_related("to_stage", "changed_by")
+    entries = [
+        StageEntry(stage=c.to_stage.name, at=c.changed_at, by=str(c.changed_by or ""))
+        for c in changes
+    ]
+    history = stage_spans(entries, until=now if deal.status == DealStatus.OPEN else None)
+    history.reverse()  # newest first, like every other list on the page
+    return DealPage(
+        deal=deal,
+        steps=stage_steps(infos, current_stage_id=deal.stage_id),
+        open_stages=[s for s in stages if s.kind == StageKind.OPEN],
+        history=history,
+        activities=list(deal.activities.select_related("created_by")[:50]),
+    )
+
+
+@dataclass(frozen=True)
+class LookupItem:
+    pk: int
+    label: str
+    detail: str
+    company_id: int | None = None
+    company_label: str = ""
+
+
+def _lookup_terms(query: str) -> list[str]:
+    return [term for term in query.split()[:4] if term]
+
+
+def contact_lookup(*, query: str) -> list[LookupItem]:
+    """Up to ten contacts whose name, email or company matches every word typed."""
+    terms = _lookup_terms(query)
+    if not terms:
+        return []
+    contacts = Contact.objects.select_related("company")
+    for term in terms:
+        contacts = contacts.filter(
+            Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(email__icontains=term)
+            | Q(company__name__icontains=term)
+        )
+    return [
+        LookupItem(
+            pk=c.pk,
+            label=str(c),
+            detail=" · ".join(
+                part for part in (c.email, c.company.name if c.company else "") if part
+            ),
+            company_id=c.company_id,
+            company_label=c.company.name if c.company else "",
+        )
+        for c in contacts.order_by("last_name", "first_name", "pk")[:LOOKUP_LIMIT]
+    ]
+
+
+def company_lookup(*, query: str) -> list[LookupItem]:
+    """Up to ten companies whose name or domain matches every word typed."""
+    terms = _lookup_terms(query)
+    if not terms:
+        return []
+    companies = Company.objects.all()
+    for term in terms:
+        companies = companies.filter(Q(name__icontains=term) | Q(domain__icontains=term))
+    return [
+        LookupItem(pk=c.pk, label=c.name, detail=c.domain)
+        for c in companies.order_by("name", "pk")[:LOOKUP_LIMIT]
+    ]
+
+
+@dataclass(frozen=True)
+class StageRow:
+    stage: Stage
+    deals: int
+    amount: Decimal
+    other_currency: int
+    bar_percent: int
+
+
+@dataclass(frozen=True)
+class PipelineRow:
+    pipeline: Pipeline
+    stages: list[StageRow]
+    open_deals: int
+    open_amount: Decimal
+    weighted_amount: Decimal
+
+
+def pipelines_overview() -> list[PipelineRow]:
+    """Every pipeline with, per stage, its deal count and amount (workspace currency only)."""
+    base = settings.CURRENCY
+    # stage id -> (deals, amount in the base currency, deals in other currencies)
+    per_stage: dict[int, tuple[int, Decimal, int]] = {
+        row["stage_id"]: (row["n"], row["total"] or Decimal("0"), row["other"])
+        for row in Deal.objects.order_by()
+        .values("stage_id")
+        .annotate(
+            n=Count("pk"),
+            total=Sum("amount", filter=Q(currency=base)),
+            other=Count("pk", filter=~Q(currency=base)),
+        )
+    }
+    rows = []
+    for pipeline in Pipeline.objects.prefetch_related("stages"):
+        stages = sorted(pipeline.stages.all(), key=lambda s: s.position)
+        numbers = {s.pk: per_stage.get(s.pk, (0, Decimal("0"), 0)) for s in stages}
+        biggest = max((numbers[s.pk][1] for s in stages if s.kind == StageKind.OPEN), default=0)
+        stage_rows = [
+            StageRow(
+                stage=s,
+                deals=numbers[s.pk][0],
+                amount=numbers[s.pk][1],
+                other_currency=numbers[s.pk][2],
+                bar_percent=int(numbers[s.pk][1] * 100 / biggest)
+                if biggest and s.kind == StageKind.OPEN
+                else 0,
+            )
+            for s in stages
+        ]
+        open_rows = [r for r in stage_rows if r.stage.kind == StageKind.OPEN]
+        rows.append(
+            PipelineRow(
+                pipeline=pipeline,
+                stages=stage_rows,
+                open_deals=sum(r.deals for r in open_rows),
+                open_amount=sum((r.amount for r in open_rows), Decimal("0")),
+                weighted_amount=sum(
+                    (r.amount * r.stage.probability / 100 for r in open_rows), Decimal("0")
+                ).quantize(Decimal("0.01")),
+            )
+        )
+    return rows
