@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 
 PAGE_SIZE = 25
@@ -84,7 +84,13 @@ def build_listing(
         sort = default_sort
     order_field = by_key.get(sort.lstrip("-"), sort.lstrip("-"))
     assert order_field is not None
-    queryset = queryset.order_by(f"-{order_field}" if sort.startswith("-") else order_field, "-pk")
+    # Empty values sort last both ways, the same on SQLite and PostgreSQL.
+    ordering = (
+        F(order_field).desc(nulls_last=True)
+        if sort.startswith("-")
+        else F(order_field).asc(nulls_last=True)
+    )
+    queryset = queryset.order_by(ordering, "-pk")
     paginator = Paginator(queryset, page_size)
     page = paginator.get_page(params.get("page"))
     return Listing(page=page, query=query, sort=sort, columns=columns, params=params)
