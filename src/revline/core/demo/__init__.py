@@ -1,0 +1,199 @@
+"""The demo workspace: a deterministic, realistic history to explore Revline with.
+
+`revline demo` (and `revline run` on an empty database) builds it: 9 people in every role,
+10 campaigns across 8 channels with landing pages and tracked links, 300 companies, 2,000
+contacts, 20,000 touchpoints over the past year, and 300 deals in two pipelines, about a
+quarter won and a fifth lost, so every page and report has real numbers to show.
+
+Deterministic: one seeded random generator drives every choice, so two builds hold the same
+names, amounts, stages and counts. Times are fixed offsets back from "today" (midnight UTC of
+the day it runs, or `today=`): builds on the same day are identical to the second, and a build
+on another day is the same story, shifted. Only link tokens and password hashes, which must be
+unguessable, differ between builds.
+
+The few records that set the scene (people, pipelines, campaigns, pages, links) go through the
+services; the thousands that follow are planned in memory and stored in bulk, shaped exactly as
+the services store them (see plan.py).
+"""
+
+import time as clock
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Protocol
+
+from django.apps import apps
+from django.core.management.color import no_style
+from django.db import connection, transaction
+
+from . import catalog
+from .plan import DemoSize, Planner
+from .setup import create_setup
+from .write import write_lifecycle, write_people, write_sales, write_timeline, write_tracking
+
+SEED = 20250601
+DEMO_PASSWORD = catalog.DEMO_PASSWORD
+DEMO_LOGINS: list[tuple[str, str, str]] = [
+    (u.username, DEMO_PASSWORD, u.label) for u in catalog.USERS
+]
+STEPS = 8
+
+
+class DemoRefused(Exception):
+    """The database already holds data, and the caller did not ask to wipe it."""
+
+
+class _Writable(Protocol):
+    def write(self, text: str, /) -> object: ...
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    users: int
+    campaigns: int
+    companies: int
+    contacts: int
+    visitors: int
+    touchpoints: int
+    deals: int
+    won: int
+    lost: int
+    activities: int
+    timeline_events: int
+    seconds: float
+
+
+class _Progress:
+    def __init__(self, stream: _Writable | None) -> None:
+        self.stream = stream
+        self.step = 0
+
+    def say(self, text: str) -> None:
+        if self.stream is not None:
+            self.stream.write(text + "\n")
+            flush = getattr(self.stream, "flush", None)
+            if callable(flush):
+                flush()
+
+    def next(self, label: str) -> None:
+        self.step += 1
+        self.say(f"[{self.step}/{STEPS}] {label}")
+
+    def count(self, label: str, done: int, total: int) -> None:
+        self.say(f"[{self.step}/{STEPS}] {label} {done:,}/{total:,}")
+
+
+def database_is_empty() -> bool:
+    """No users and no business records: safe to fill with the demo."""
+    for label in (
+        "core.User",
+        "people.Company",
+        "people.Contact",
+        "campaigns.Campaign",
+        "sales.Deal",
+    ):
+        if apps.get_model(label).objects.exists():
+            return False
+    return True
+
+
+def demo_wipe() -> None:
+    """Empty every Revline table (and any table that points at one), resetting id sequences.
+
+    One TRUNCATE … CASCADE on PostgreSQL, DELETEs on SQLite; sessions go too, so nobody stays
+    logged in as a user who no longer exists.
+    """
+    tables = {
+        model._meta.db_table
+        for config in apps.get_app_configs()
+        if config.name.startswith("revline.")
+        for model in config.get_models(include_auto_created=True)
+        if model._meta.managed and not model._meta.proxy
+    }
+    if apps.is_installed("django.contrib.sessions"):
+        tables.add("django_session")
+    existing = set(connection.introspection.table_names())
+    statements = connection.ops.sql_flush(
+        no_style(), sorted(tables & existing), reset_sequences=True, allow_cascade=True
+    )
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        # TRUNCATE refuses tables with deferred foreign-key checks still pending in this
+        # transaction: run those checks now.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    connection.ops.execute_sql_flush(statements)
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def demo_build(
+    *,
+    progress: bool = False,
+    scale: float = 1.0,
+    today: date | None = None,
+    wipe: bool = False,
+    seed: int = SEED,
+    stream: _Writable | None = None,
+) -> DemoSummary:
+    """Build the demo workspace in one transaction: all of it, or nothing.
+
+    Refuses (DemoRefused) when the database holds data, unless `wipe` empties it first.
+    `scale` shrinks the workspace (for tests); `progress` writes a line per step to `stream`
+    (standard output by default).
+    """
+    import sys
+
+    started = clock.monotonic()
+    report = _Progress((stream or sys.stdout) if progress else None)
+    end = datetime.combine(today or datetime.now(UTC).date(), time.min, tzinfo=UTC)
+    size = DemoSize.scaled(scale)
+    with transaction.atomic():
+        if wipe:
+            demo_wipe()
+        elif not database_is_empty():
+            raise DemoRefused("The database already holds data.")
+        report.next(f"users and teams: {len(catalog.USERS)} users, {len(catalog.TEAMS)} teams")
+        setup = create_setup(end=end)
+        links = sum(len(v) for v in setup.links.values())
+        report.next(
+            f"pipelines and marketing: {len(setup.campaigns)} campaigns, "
+            f"{len(setup.pages)} landing pages, {links} tracked links"
+        )
+        plan = Planner(setup=setup, size=size, seed=seed).build()
+        report.next(
+            f"history planned: {len(plan.contacts):,} contacts, {len(plan.touchpoints):,} "
+            f"touchpoints, {len(plan.deals):,} deals"
+        )
+        report.next("companies and contacts")
+        write_people(plan, report.count)
+        report.next("visitors and touchpoints")
+        write_tracking(plan, report.count)
+        report.next(
+            f"consent and lifecycle: {len(plan.consents):,} consents, {len(plan.transitions):,} transitions"
+        )
+        write_lifecycle(plan)
+        report.next("deals, stage history and activities")
+        write_sales(plan, report.count)
+        report.next("timeline")
+        write_timeline(plan, report.count)
+    summary = DemoSummary(
+        users=len(setup.users),
+        campaigns=len(setup.campaigns),
+        companies=len(plan.companies),
+        contacts=len(plan.contacts),
+        visitors=len(plan.visitors),
+        touchpoints=len(plan.touchpoints),
+        deals=len(plan.deals),
+        won=sum(1 for d in plan.deals if d.status == "won"),
+        lost=sum(1 for d in plan.deals if d.status == "lost"),
+        activities=len(plan.activities),
+        timeline_events=len(plan.events),
+        seconds=clock.monotonic() - started,
+    )
+    report.say(
+        f"Demo workspace ready in {summary.seconds:.1f} s: {summary.contacts:,} contacts in "
+        f"{summary.companies:,} companies, {summary.touchpoints:,} touchpoints, {summary.deals:,} "
+        f"deals ({summary.won} won, {summary.lost} lost)."
+    )
+    return summary
