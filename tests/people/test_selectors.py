@@ -126,6 +126,8 @@ def test_timeline_merges_marketing_and_sales_newest_first(t0, campaign, rep_a):
     assert click.detail == (
         "Campaign: Spring (Paid search)",
         "UTM: source=google · medium=cpc · campaign=spring",
+    )
+    assert click.technical == (
         "URL: https://shop.example/lp/spring",
         "Referrer: https://google.com/",
         "User agent: Firefox/130",

@@ -173,6 +173,7 @@ class TimelineItem:
     kind: str
     title: str
     detail: tuple[str, ...] = ()
+    technical: tuple[str, ...] = ()  # request details, shown folded away
     source: str = ""
     actor: str = ""
     deal_id: int | None = None
@@ -221,14 +222,17 @@ def touchpoint_item(touchpoint: Touchpoint) -> TimelineItem:
     ]
     if utm:
         detail.append("UTM: " + " · ".join(utm))
-    for label, value in (
-        ("URL", touchpoint.url),
-        ("Referrer", touchpoint.referrer),
-        ("User agent", touchpoint.user_agent),
-    ):
-        if value:
-            detail.append(f"{label}: {value}")
+    technical = tuple(
+        f"{label}: {value}"
+        for label, value in (
+            ("URL", touchpoint.url),
+            ("Referrer", touchpoint.referrer),
+            ("User agent", touchpoint.user_agent),
+        )
+        if value
+    )
     return TimelineItem(
+        technical=technical,
         occurred_at=touchpoint.occurred_at,
         side="marketing",
         kind=touchpoint.kind,
