@@ -14,10 +14,11 @@ def _fresh_cache(settings, request):
     """
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {
-        "default": {
+        alias: {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": request.node.nodeid,
+            "LOCATION": f"{alias}:{request.node.nodeid}",
         }
+        for alias in ("default", "ratelimit")
     }
 
 

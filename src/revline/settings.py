@@ -110,7 +110,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
+            "NAME": str(SQLITE_PATH),
             "CONN_MAX_AGE": None,
             "OPTIONS": {
                 "timeout": 20,
@@ -165,11 +165,22 @@ if _env_bool("REVLINE_HTTPS", False):
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# The cache must be shared by every web process (rate limits count across them): the database
-# by default, Redis when REVLINE_REDIS_URL is set.
+# The default cache is shared by every web process: the database, or Redis when
+# REVLINE_REDIS_URL is set. Rate-limit counters live in their own cache: with Redis they are
+# shared and exact; without it each web process counts in its own memory, which costs no
+# database writes on public endpoints but lets a client make up to (web processes × limit)
+# requests a minute.
+CACHES: dict[str, dict[str, object]]
 if redis_url := os.environ.get("REVLINE_REDIS_URL"):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+        },
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+        },
     }
 else:
     CACHES = {
@@ -177,11 +188,17 @@ else:
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "revline_cache",
             "OPTIONS": {"MAX_ENTRIES": 100000},
-        }
+        },
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "revline-ratelimit",
+            "OPTIONS": {"MAX_ENTRIES": 100000},
+        },
     }
+RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_VIEW = "revline.core.views.rate_limited"
-# The database cache's increment is not atomic: under a burst a few hits may go uncounted, so the
-# limit is slightly lenient. Set REVLINE_REDIS_URL for exact counting.
+# django-ratelimit flags per-process memory counters as "not shared": that is the documented
+# trade-off above, lifted by REVLINE_REDIS_URL.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
 
 TASKS = {

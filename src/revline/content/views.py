@@ -40,9 +40,9 @@ def landing_page(request: HttpRequest, slug: str) -> HttpResponse:
                 utm=utm,
                 info=request_info(request),
             )
-            response = redirect("content:landing_page_thanks", slug=page.slug)
-            set_visitor_cookie(response, visitor_id)
-            return response
+            thanks = redirect("content:landing_page_thanks", slug=page.slug)
+            set_visitor_cookie(thanks, visitor_id)
+            return thanks
         return render(
             request, "content/landing_page.html", {"page": page, "form": form}, status=400
         )

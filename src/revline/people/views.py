@@ -114,10 +114,7 @@ def contact_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                data = form.service_data()
-                if not data.get("source"):
-                    del data["source"]  # let the service apply its default source
-                contact = services.contact_create(actor=user, **data)
+                contact = services.contact_create(actor=user, **form.service_data())
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
