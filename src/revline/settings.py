@@ -168,7 +168,7 @@ if _env_bool("REVLINE_HTTPS", False):
 # The default cache is shared by every web process: the database, or Redis when
 # REVLINE_REDIS_URL is set. Rate-limit counters live in their own cache: with Redis they are
 # shared and exact; without it each web process counts in its own memory, which costs no
-# database writes on public endpoints but lets a client make up to (web processes × limit)
+# database writes on public endpoints but lets a client make up to (web processes x limit)
 # requests a minute.
 CACHES: dict[str, dict[str, object]]
 if redis_url := os.environ.get("REVLINE_REDIS_URL"):
