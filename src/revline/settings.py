@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    "revline.core.middleware.OutOfRangeInputMiddleware",
 ]
 
 ROOT_URLCONF = "revline.urls"

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
@@ -45,6 +46,20 @@ def _validation_error_detail(exc: ValidationError) -> list[dict[str, Any]]:
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": _validation_error_detail(exc)}, status=422)
+
+
+@api.exception_handler(OverflowError)
+def on_overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": "A number in the request is out of range."}, status=422
+    )
+
+
+@api.exception_handler(DataError)
+def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": "A value in the request is out of range for its field."}, status=422
+    )
 
 
 @api.exception_handler(PermissionDenied)

@@ -10,6 +10,7 @@ from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 
 PAGE_SIZE = 25
+MAX_ID = 2**63 - 1  # the largest primary key the databases hold
 
 
 @dataclass(frozen=True)

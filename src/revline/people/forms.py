@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.models import fields_for_model, model_to_dict
 
+from revline.core.listing import MAX_ID
 from revline.core.models import User
 
 from .models import Company, CompanySize, Contact, LifecycleStage
@@ -149,8 +150,8 @@ class ContactFilterForm(forms.Form):
     stage = forms.ChoiceField(
         required=False, choices=[*_blank("All stages"), *LifecycleStage.choices]
     )
-    owner = forms.IntegerField(required=False, min_value=1, widget=forms.Select)
-    company = forms.IntegerField(required=False, min_value=1, widget=forms.Select)
+    owner = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.Select)
+    company = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.Select)
     tag = forms.CharField(required=False, max_length=TAG_MAX_LENGTH, widget=forms.Select)
 
     def __init__(self, *args: Any, options: ContactFilterOptions, **kwargs: Any) -> None:
