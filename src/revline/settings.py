@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "revline.leads",
     "revline.sales",
     "revline.analytics",
+    "revline.quotes",
+    "revline.pr",
 ]
 
 MIDDLEWARE = [

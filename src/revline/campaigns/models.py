@@ -25,8 +25,17 @@ class CampaignStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
 
 
+class Objective(models.TextChoices):
+    AWARENESS = "awareness", "Awareness"
+    LEADS = "leads", "Leads"
+    PIPELINE = "pipeline", "Pipeline"
+    REVENUE = "revenue", "Revenue"
+
+
 class Campaign(models.Model):
     name = models.CharField(max_length=200)
+    objective = models.CharField(max_length=20, choices=Objective.choices, default=Objective.LEADS)
+    audience = models.TextField(blank=True, help_text="Who the campaign is for")
     channel = models.CharField(max_length=20, choices=Channel.choices)
     status = models.CharField(
         max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.PLANNED
@@ -46,6 +55,23 @@ class Campaign(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     currency = models.CharField(max_length=3, default="EUR")
+    goal_leads = models.PositiveIntegerField(null=True, blank=True)
+    goal_mqls = models.PositiveIntegerField(null=True, blank=True)
+    goal_sqls = models.PositiveIntegerField(null=True, blank=True)
+    goal_pipeline = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    goal_revenue = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -65,3 +91,136 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CreativeKind(models.TextChoices):
+    AD = "ad", "Ad"
+    POST = "post", "Social post"
+    BANNER = "banner", "Banner"
+    EMAIL_BLOCK = "email_block", "Email block"
+
+
+class CtaAction(models.TextChoices):
+    FORM = "form", "Open a form"
+    BOOK_MEETING = "book_meeting", "Book a meeting"
+    BUY_NOW = "buy_now", "Buy now"
+
+
+class Creative(models.Model):
+    """An ad, post, banner or email block of a campaign, with one call to action and its own link."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="creatives")
+    kind = models.CharField(max_length=20, choices=CreativeKind.choices, default=CreativeKind.AD)
+    name = models.CharField(max_length=200)
+    headline = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    cta_label = models.CharField(max_length=60)
+    cta_action = models.CharField(max_length=20, choices=CtaAction.choices)
+    landing_page = models.ForeignKey(
+        "content.LandingPage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="creatives",
+    )
+    booking_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The sales rep whose free slots a 'book a meeting' CTA offers",
+    )
+    product = models.ForeignKey(
+        "quotes.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="creatives"
+    )
+    link = models.OneToOneField(
+        "tracking.TrackedLink",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="creative",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["campaign", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SpendSource(models.TextChoices):
+    MANUAL = "manual", "Entered by hand"
+    GOOGLE_ADS = "google_ads", "Google Ads"
+    META_ADS = "meta_ads", "Meta Ads Manager"
+    LINKEDIN_ADS = "linkedin_ads", "LinkedIn Campaign Manager"
+    GENERIC = "generic", "Other (CSV)"
+
+
+class AdSpend(models.Model):
+    """Spend and reach of one campaign (and creative, when known) on one day from one source.
+
+    Unique per (campaign, creative, date, source): re-importing a file updates, never doubles.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="spend")
+    creative = models.ForeignKey(
+        Creative, null=True, blank=True, on_delete=models.CASCADE, related_name="spend"
+    )
+    date = models.DateField()
+    source = models.CharField(
+        max_length=20, choices=SpendSource.choices, default=SpendSource.MANUAL
+    )
+    spend = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    currency = models.CharField(max_length=3, default="EUR")
+    impressions = models.PositiveBigIntegerField(default=0)
+    clicks = models.PositiveBigIntegerField(default=0)
+    spend_import = models.ForeignKey(
+        "campaigns.SpendImport",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="rows",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "creative", "date", "source"],
+                condition=models.Q(creative__isnull=False),
+                name="adspend_unique_creative_day",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "date", "source"],
+                condition=models.Q(creative__isnull=True),
+                name="adspend_unique_campaign_day",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(spend__gte=0), name="adspend_spend_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["campaign", "date"])]
+
+
+class SpendImport(models.Model):
+    """One uploaded ad-platform CSV: previewed first, written only when committed."""
+
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    layout = models.CharField(max_length=20, choices=SpendSource.choices)
+    column_map = models.JSONField(default=dict, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-uploaded_at"]

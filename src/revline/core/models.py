@@ -54,3 +54,22 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Workspace(models.Model):
+    """Workspace-wide settings; there is exactly one row (see core.selectors.workspace_get)."""
+
+    name = models.CharField(max_length=100, default="Revline")
+    site_origins = models.TextField(
+        blank=True,
+        help_text="Origins of your own websites allowed to send tracking events and embed forms, "
+        "one per line, e.g. https://www.example.com",
+    )
+    tracking_requires_consent = models.BooleanField(
+        default=False,
+        help_text="The website snippet sets no cookie and sends nothing until the visitor consents",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name

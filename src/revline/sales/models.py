@@ -133,3 +133,59 @@ class Activity(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-pk"]
         verbose_name_plural = "activities"
+
+
+class BookingAvailability(models.Model):
+    """When a rep takes meetings booked from public pages: one row per weekday window."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability"
+    )
+    weekday = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(6)], help_text="0 = Monday"
+    )
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    slot_minutes = models.PositiveSmallIntegerField(default=30)
+    time_zone = models.CharField(max_length=64, default="UTC")
+
+    class Meta:
+        ordering = ["user", "weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")),
+                name="availability_window_ordered",
+            ),
+        ]
+
+
+class Meeting(models.Model):
+    """A meeting booked with a rep. One rep cannot be booked twice at the same start time."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meetings"
+    )
+    contact = models.ForeignKey("people.Contact", on_delete=models.CASCADE, related_name="meetings")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    deal = models.ForeignKey(
+        Deal, null=True, blank=True, on_delete=models.SET_NULL, related_name="meetings"
+    )
+    activity = models.OneToOneField(
+        Activity, null=True, blank=True, on_delete=models.SET_NULL, related_name="meeting"
+    )
+    creative = models.ForeignKey(
+        "campaigns.Creative",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="meetings",
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "starts_at"], name="meeting_slot_unique")
+        ]

@@ -12,6 +12,8 @@ class TouchpointKind(models.TextChoices):
     EMAIL_CLICK = "email_click", "Email click"
     EVENT_ATTENDANCE = "event_attendance", "Event attendance"
     PR_VISIT = "pr_visit", "PR coverage visit"
+    MEETING_BOOKED = "meeting_booked", "Meeting booked"
+    ORDER = "order", "Order"
 
 
 class TrackedLink(models.Model):
@@ -67,6 +69,22 @@ class Touchpoint(models.Model):
     link = models.ForeignKey(
         TrackedLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints"
     )
+    creative = models.ForeignKey(
+        "campaigns.Creative",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="touchpoints",
+    )
+    content_item = models.ForeignKey(
+        "content.ContentItem",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="touchpoints",
+    )
+    # Set for events sent by the website snippet: the client's id makes a retried batch idempotent.
+    event_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
     channel = models.CharField(max_length=20, blank=True)
     utm_source = models.CharField(max_length=100, blank=True)
     utm_medium = models.CharField(max_length=100, blank=True)
