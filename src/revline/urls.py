@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("revline.content.urls")),
     path("sales/", include("revline.sales.urls")),
     path("reports/", include("revline.analytics.urls")),
+    path("pr/", include("revline.pr.urls")),
+    path("", include("revline.quotes.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

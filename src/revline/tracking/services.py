@@ -9,7 +9,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from revline.campaigns.models import Campaign
+from revline.campaigns.models import Campaign, Creative
 from revline.core import permissions
 from revline.core.models import User
 from revline.people.models import Contact
@@ -87,7 +87,9 @@ def link_create(
 
 def link_get_active(*, token: str) -> TrackedLink | None:
     return (
-        TrackedLink.objects.select_related("campaign").filter(token=token, is_active=True).first()
+        TrackedLink.objects.select_related("campaign", "creative")
+        .filter(token=token, is_active=True)
+        .first()
     )
 
 
@@ -123,6 +125,7 @@ def touchpoint_record(
     contact: Contact | None = None,
     campaign: Campaign | None = None,
     link: TrackedLink | None = None,
+    creative: Creative | None = None,
     utm: dict[str, str] | None = None,
     info: RequestInfo = RequestInfo(),
     occurred_at: datetime | None = None,
@@ -138,6 +141,7 @@ def touchpoint_record(
         contact=contact,
         campaign=campaign,
         link=link,
+        creative=creative,
         channel=campaign.channel if campaign else "",
         url=info.url[:2000],
         referrer=info.referrer[:2000],
@@ -156,6 +160,7 @@ def click_record(*, link: TrackedLink, visitor_id: uuid.UUID | None, info: Reque
         visitor=visitor,
         campaign=link.campaign,
         link=link,
+        creative=getattr(link, "creative", None),
         utm=link_utm_values(link),
         info=info,
         occurred_at=now,
