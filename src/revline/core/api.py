@@ -82,6 +82,7 @@ def register_routers() -> None:
     from revline.analytics.api import router as analytics_router
     from revline.campaigns.api import router as campaigns_router
     from revline.people.api import router as people_router
+    from revline.pr.api import router as pr_router
     from revline.sales.api import router as sales_router
 
     from .api_routes import router as core_router
@@ -91,6 +92,7 @@ def register_routers() -> None:
     api.add_router("/", campaigns_router)
     api.add_router("/", sales_router)
     api.add_router("/", analytics_router)
+    api.add_router("/", pr_router)
 
 
 register_routers()

@@ -1,0 +1,13 @@
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+from revline.pr.html import html_sanitize
+
+register = template.Library()
+
+
+@register.filter
+def sanitized_html(value: str | None) -> SafeString:
+    """A release body as markup. Bodies are sanitised when saved; doing it again here means a row
+    written some other way (an import, a database edit) still cannot inject script."""
+    return mark_safe(html_sanitize(value or ""))  # noqa: S308 - the allow-list has just run
