@@ -1,6 +1,7 @@
 """Benchmark: the click redirect (GET /t/c/<token>) against a trivial Django view, in one run.
 
     make bench                       # or: .venv/bin/python bench/run.py [--help]
+                                     # (run as a script, it then runs bench/collect.py too)
 
 Starts a real gunicorn serving Revline (plus the bench-only /bench/noop view, see bench/urls.py)
 on a free loopback port, with a fresh SQLite database in a temporary data directory, then drives
@@ -344,4 +345,9 @@ def main(argv: Sequence[str] | None = None, *, quiet: bool = False) -> dict[str,
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     outcome = main()
-    sys.exit(1 if outcome["errors"] else 0)
+    # `make bench` runs every benchmark: the click redirect above, then /t/collect (its knobs:
+    # python -m bench.collect --help).
+    from bench import collect
+
+    collected = collect.main([])
+    sys.exit(1 if outcome["errors"] or not collected["ok"] else 0)

@@ -2,6 +2,8 @@ import pytest
 
 from revline.core.models import Role, Team, User
 from revline.core.services import user_create
+from revline.core.workspace import tracking_rules_clear
+from revline.tracking.ingest import lookups_clear
 
 PASSWORD = "correct-horse-battery"
 
@@ -20,6 +22,13 @@ def _fresh_cache(settings, request):
         }
         for alias in ("default", "ratelimit")
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memos():
+    """Per-process memos of the public endpoints (site origins, campaign lookups) start empty."""
+    tracking_rules_clear()
+    lookups_clear()
 
 
 @pytest.fixture

@@ -223,6 +223,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("REVLINE_FROM_EMAIL", "Revline <noreply@revl
 
 # Public endpoints (tracking, forms) are limited per client IP: requests per minute.
 REVLINE_PUBLIC_RATE_LIMIT = int(os.environ.get("REVLINE_PUBLIC_RATE_LIMIT", "120"))
+# The website snippet's event endpoint (/t/collect) has its own, higher limit: many visitors of
+# a site may share one address (an office, a mobile carrier), each sending a batch every 5 s.
+REVLINE_COLLECT_RATE_LIMIT = int(os.environ.get("REVLINE_COLLECT_RATE_LIMIT", "1200"))
 # Number of reverse proxies in front of Revline whose X-Forwarded-For may be trusted.
 REVLINE_TRUSTED_PROXIES = int(os.environ.get("REVLINE_TRUSTED_PROXIES", "0"))
 

@@ -5,14 +5,13 @@ from decimal import Decimal
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from revline.campaigns.metrics import Figures
 from revline.campaigns.models import Campaign, Channel
 from revline.campaigns.selectors import (
-    CampaignMetrics,
     campaign_detail,
     campaign_metrics,
     campaign_utm_warnings,
     campaigns_with_metrics,
-    cost_per_lead,
 )
 from revline.tracking.models import TouchpointKind
 from revline.tracking.services import link_create, touchpoint_record, visitor_touch
@@ -65,23 +64,22 @@ def test_list_figures_cost_one_query_however_many_campaigns(funnel):
 def test_detail_metrics_count_the_funnel_exactly(funnel):
     metrics = campaign_metrics(funnel.spring)
 
-    assert metrics == CampaignMetrics(
-        clicks=2,
-        page_views=3,
-        form_submissions=3,
-        unique_visitors=4,
-        contacts=4,
+    assert (metrics.link_clicks, metrics.page_views, metrics.form_submissions) == (2, 3, 3)
+    assert (metrics.unique_visitors, metrics.contacts) == (4, 4)
+    # Ada, Cat and Eve moved on after touching the campaign; Bob's stages all came before it.
+    # Ada's deal was opened before her first touch, so it is won revenue but not pipeline.
+    assert metrics.figures == Figures(
         leads=2,
-        won_deals=1,
+        mqls=3,
+        sqls=3,
+        pipeline=Decimal("0"),
         won_revenue=Decimal("1000.00"),
-        won_other_currency=1,
-        cost_per_lead=Decimal("150.00"),
+        new_customers=2,
     )
-
-
-def test_cost_per_lead_needs_leads():
-    assert cost_per_lead(Decimal("100"), 3) == Decimal("33.33")
-    assert cost_per_lead(Decimal("100"), 0) is None
+    assert (metrics.won_deals, metrics.won_other_currency) == (1, 1)
+    assert metrics.cost_per_lead == Decimal("0.00")  # no spend recorded: leads cost nothing yet
+    assert metrics.derived.roas is None
+    assert metrics.budget_used == Decimal("0.0")
 
 
 def test_detail_lists_links_with_public_and_redirect_urls(funnel, settings):

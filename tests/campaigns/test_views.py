@@ -16,6 +16,13 @@ from .conftest import T0
 
 VALID = {
     "name": "Summer Webinar",
+    "objective": "leads",
+    "audience": "",
+    "goal_leads": "",
+    "goal_mqls": "",
+    "goal_sqls": "",
+    "goal_pipeline": "",
+    "goal_revenue": "",
     "channel": "email",
     "status": "planned",
     "owner": "",
@@ -51,9 +58,9 @@ def test_list_shows_leads_and_won_revenue(client, rep_a, funnel):
     assert response.status_code == 200
     assert names(response) == ["Autumn webinar", "Spring launch"]  # newest start first
     html = response.content.decode()
-    assert '<td class="num">€1,000</td>' in html
-    assert '<td class="num">€2,000</td>' in html
-    assert '<td class="num">€300</td>' in html
+    assert '<td class="num" data-col="won">€1,000</td>' in html
+    assert '<td class="num" data-col="won">€2,000</td>' in html
+    assert '<td class="num">€300</td>' in html  # budget
 
 
 def test_list_searches_name_and_utm_campaign(client, rep_a, funnel):
@@ -135,11 +142,11 @@ def test_detail_shows_exact_metrics(client, rep_a, funnel):
 
     assert response.status_code == 200
     metrics = response.context["detail"].metrics
-    assert (metrics.clicks, metrics.page_views, metrics.form_submissions) == (2, 3, 3)
+    assert (metrics.link_clicks, metrics.page_views, metrics.form_submissions) == (2, 3, 3)
     assert (metrics.unique_visitors, metrics.contacts, metrics.leads) == (4, 4, 2)
     assert (metrics.won_deals, metrics.won_revenue) == (1, Decimal("1000.00"))
     html = response.content.decode()
-    assert '<span data-metric="cost_per_lead">€150</span>' in html
+    assert '<span data-metric="cost_per_lead">€0</span>' in html  # no spend recorded
     assert "1 deal in other currencies not included" in html
     assert "Edit campaign" not in html
     assert "New tracked link" not in html

@@ -12,20 +12,31 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from revline.core import permissions
-from revline.core.api_support import active_user_or_422, api_user, split_relations
+from revline.core.api_support import active_user_or_422, api_user, related_or_422, split_relations
 from revline.core.models import User
 from revline.core.schemas import ErrorOut, LimitOffset
 from revline.tracking.models import TrackedLink
 from revline.tracking.services import link_create, redirect_url
 
-from . import services
-from .models import Campaign
-from .schemas import CampaignFilters, CampaignIn, CampaignOut, CampaignPatch, LinkIn, LinkOut
+from . import selectors, services
+from .models import AdSpend, Campaign, Creative
+from .schemas import (
+    AdSpendFilters,
+    AdSpendIn,
+    AdSpendOut,
+    CampaignDetailOut,
+    CampaignFilters,
+    CampaignIn,
+    CampaignOut,
+    CampaignPatch,
+    LinkIn,
+    LinkOut,
+)
 
 router = Router(tags=["campaigns"])
 
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-MARKETING_ONLY = "Only marketers and admins manage campaigns."
+MARKETING_ONLY = services.MARKETING_ONLY
 
 
 def _marketer(request: HttpRequest) -> User:
@@ -89,9 +100,43 @@ def create_campaign(request: HttpRequest, payload: CampaignIn) -> Any:
     return Status(201, _campaigns().get(pk=campaign.pk))
 
 
-@router.get("/campaigns/{int:campaign_id}", response={200: CampaignOut, 404: ErrorOut})
+def _metrics_out(campaign: Campaign) -> dict[str, Any]:
+    m = selectors.campaign_metrics(campaign)
+    f, d = m.figures, m.derived
+    return {
+        "cost_currency": m.cost_currency,
+        "revenue_currency": m.revenue_currency,
+        "impressions": f.impressions,
+        "clicks": f.clicks,
+        "ctr": d.ctr,
+        "cost": f.cost,
+        "leads": f.leads,
+        "cost_per_lead": d.cost_per_lead,
+        "mqls": f.mqls,
+        "sqls": f.sqls,
+        "pipeline": f.pipeline,
+        "won_revenue": f.won_revenue,
+        "won_deals": m.won_deals,
+        "roas": d.roas,
+        "new_customers": f.new_customers,
+        "cac": d.cac,
+        "budget_used": m.budget_used,
+        "goals": [
+            {"key": g.key, "goal": g.goal, "actual": g.actual, "percent": g.percent}
+            for g in m.goals
+        ],
+    }
+
+
+@router.get(
+    "/campaigns/{int:campaign_id}",
+    response={200: CampaignDetailOut, 404: ErrorOut},
+    summary="A campaign with its metrics, computed from Revline's own records",
+)
 def get_campaign(request: HttpRequest, campaign_id: int) -> Any:
-    return get_object_or_404(_campaigns(), pk=campaign_id)
+    campaign = get_object_or_404(_campaigns(), pk=campaign_id)
+    campaign.metrics = _metrics_out(campaign)  # type: ignore[attr-defined]
+    return campaign
 
 
 @router.patch("/campaigns/{int:campaign_id}", response={200: CampaignOut, **ERRORS})
@@ -130,3 +175,73 @@ def create_link(request: HttpRequest, campaign_id: int, payload: LinkIn) -> Any:
     campaign = get_object_or_404(Campaign.objects.all(), pk=campaign_id)
     link = link_create(actor=actor, campaign=campaign, **payload.model_dump())
     return Status(201, _link_out(link))
+
+
+def _spend_out(row: AdSpend) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "campaign_id": row.campaign_id,
+        "creative_id": row.creative_id,
+        "date": row.date,
+        "source": row.source,
+        "spend": row.spend,
+        "currency": row.currency,
+        "impressions": row.impressions,
+        "clicks": row.clicks,
+        "spend_import_id": row.spend_import_id,
+        "updated_at": row.updated_at,
+    }
+
+
+@router.get(
+    "/campaigns/{int:campaign_id}/spend",
+    response={200: list[AdSpendOut], 404: ErrorOut},
+    summary="The campaign's spend rows, newest day first",
+)
+@paginate(LimitOffset)
+def list_spend(request: HttpRequest, campaign_id: int, filters: Query[AdSpendFilters]) -> Any:
+    campaign = get_object_or_404(Campaign.objects.all(), pk=campaign_id)
+    rows = AdSpend.objects.filter(campaign=campaign)
+    if filters.date_from:
+        rows = rows.filter(date__gte=filters.date_from)
+    if filters.date_to:
+        rows = rows.filter(date__lte=filters.date_to)
+    if filters.source:
+        rows = rows.filter(source=filters.source)
+    return rows.order_by("-date", "source", "pk")
+
+
+@router.post(
+    "/campaigns/{int:campaign_id}/spend",
+    response={200: AdSpendOut, 201: AdSpendOut, **ERRORS},
+    summary="Record one day's spend by hand; 201 when new, 200 when it replaced that day's row",
+)
+def record_spend(request: HttpRequest, campaign_id: int, payload: AdSpendIn) -> Any:
+    actor = _marketer(request)
+    campaign = get_object_or_404(Campaign.objects.all(), pk=campaign_id)
+    creative = related_or_422(
+        Creative.objects.filter(campaign=campaign), payload.creative_id, field="creative_id"
+    )
+    row, created = services.ad_spend_record(
+        actor=actor,
+        campaign=campaign,
+        day=payload.date,
+        spend=payload.spend,
+        currency=payload.currency or "",
+        impressions=payload.impressions,
+        clicks=payload.clicks,
+        creative=creative,
+    )
+    return Status(201 if created else 200, _spend_out(row))
+
+
+@router.delete(
+    "/campaigns/{int:campaign_id}/spend/{int:spend_id}",
+    response={204: None, **ERRORS},
+    summary="Delete one spend row",
+)
+def delete_spend(request: HttpRequest, campaign_id: int, spend_id: int) -> Any:
+    actor = _marketer(request)
+    row = get_object_or_404(AdSpend.objects.all(), pk=spend_id, campaign_id=campaign_id)
+    services.ad_spend_delete(actor=actor, ad_spend=row)
+    return Status(204, None)

@@ -20,17 +20,22 @@ from revline.core.schemas import (
     UserRef,
 )
 
-from .models import CampaignStatus, Channel
+from .models import CampaignStatus, Channel, Objective, SpendSource
 
 CampaignSort = Literal[
     "name", "-name", "start_date", "-start_date", "created_at", "-created_at", "budget", "-budget"
 ]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Audience = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+GoalCount = Annotated[int, Field(ge=0, le=10_000_000)]
+Count = Annotated[int, Field(ge=0, le=10**15)]
 
 
 class CampaignOut(Schema):
     id: int
     name: str
+    objective: Objective
+    audience: str
     channel: Channel
     status: CampaignStatus
     description: str
@@ -39,6 +44,11 @@ class CampaignOut(Schema):
     budget: MoneyOut
     currency: str
     owner: UserRef | None
+    goal_leads: int | None
+    goal_mqls: int | None
+    goal_sqls: int | None
+    goal_pipeline: MoneyOut | None
+    goal_revenue: MoneyOut | None
     utm_source: str
     utm_medium: str
     utm_campaign: str
@@ -60,6 +70,8 @@ class CampaignIn(InputSchema):
     """Blank utm_source/utm_medium/utm_campaign are filled from the channel and the name."""
 
     name: Name200
+    objective: Objective = Objective.LEADS
+    audience: Audience = ""
     channel: Channel
     status: CampaignStatus = CampaignStatus.PLANNED
     description: LongText = ""
@@ -68,6 +80,11 @@ class CampaignIn(InputSchema):
     budget: MoneyIn = Decimal("0")
     currency: CurrencyCode | None = Field(None, description="Defaults to the workspace currency")
     owner_id: int | None = None
+    goal_leads: GoalCount | None = None
+    goal_mqls: GoalCount | None = None
+    goal_sqls: GoalCount | None = None
+    goal_pipeline: MoneyIn | None = Field(None, description="In the workspace currency")
+    goal_revenue: MoneyIn | None = Field(None, description="In the workspace currency")
     utm_source: Text100 = ""
     utm_medium: Text100 = ""
     utm_campaign: Text100 = ""
@@ -86,9 +103,22 @@ class CampaignIn(InputSchema):
 class CampaignPatch(PatchSchema):
     """Only the fields sent are changed; `null` clears the dates and the owner."""
 
-    clearable = frozenset({"start_date", "end_date", "owner_id"})
+    clearable = frozenset(
+        {
+            "start_date",
+            "end_date",
+            "owner_id",
+            "goal_leads",
+            "goal_mqls",
+            "goal_sqls",
+            "goal_pipeline",
+            "goal_revenue",
+        }
+    )
 
     name: Name200 | None = None
+    objective: Objective | None = None
+    audience: Audience | None = None
     channel: Channel | None = None
     status: CampaignStatus | None = None
     description: LongText | None = None
@@ -97,6 +127,11 @@ class CampaignPatch(PatchSchema):
     budget: MoneyIn | None = None
     currency: CurrencyCode | None = None
     owner_id: int | None = None
+    goal_leads: GoalCount | None = None
+    goal_mqls: GoalCount | None = None
+    goal_sqls: GoalCount | None = None
+    goal_pipeline: MoneyIn | None = None
+    goal_revenue: MoneyIn | None = None
     utm_source: Text100 | None = None
     utm_medium: Text100 | None = None
     utm_campaign: Text100 | None = None
@@ -122,3 +157,68 @@ class LinkOut(Schema):
     utm_term: str
     is_active: bool
     created_at: datetime
+
+
+class GoalOut(Schema):
+    key: str
+    goal: Decimal | int | None = Field(..., description="The target; null when none is set")
+    actual: Decimal | int
+    percent: Decimal | None = Field(..., description="Actual as a percent of the goal")
+
+
+class CampaignMetricsOut(Schema):
+    """Figures from Revline's own records; ratios are null when their denominator is zero."""
+
+    cost_currency: str = Field(..., description="Currency of cost, cost per lead and CAC")
+    revenue_currency: str = Field(..., description="Currency of pipeline and won revenue")
+    impressions: int
+    clicks: int
+    ctr: Decimal | None = Field(..., description="Clicks per impression, in percent")
+    cost: MoneyOut
+    leads: int
+    cost_per_lead: MoneyOut | None
+    mqls: int
+    sqls: int
+    pipeline: MoneyOut
+    won_revenue: MoneyOut
+    won_deals: int
+    roas: Decimal | None = Field(..., description="Won revenue divided by cost")
+    new_customers: int
+    cac: MoneyOut | None = Field(..., description="Cost per new customer")
+    budget_used: Decimal | None = Field(..., description="Cost as a percent of the budget")
+    goals: list[GoalOut]
+
+
+class CampaignDetailOut(CampaignOut):
+    metrics: CampaignMetricsOut
+
+
+class AdSpendOut(Schema):
+    id: int
+    campaign_id: int
+    creative_id: int | None
+    date: date
+    source: SpendSource
+    spend: MoneyOut
+    currency: str
+    impressions: int
+    clicks: int
+    spend_import_id: int | None
+    updated_at: datetime
+
+
+class AdSpendIn(InputSchema):
+    """One day's spend; sending the same day (and creative) again replaces its figures."""
+
+    date: date
+    spend: MoneyIn
+    currency: CurrencyCode | None = Field(None, description="Defaults to the campaign's currency")
+    impressions: Count = 0
+    clicks: Count = 0
+    creative_id: int | None = None
+
+
+class AdSpendFilters(Schema):
+    date_from: date | None = None
+    date_to: date | None = None
+    source: SpendSource | None = None

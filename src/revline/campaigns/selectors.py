@@ -1,18 +1,31 @@
-"""Campaign reads: the list with its lead and revenue figures, and one campaign's full picture.
+"""Campaign reads: the list with its figures, and one campaign's full picture.
 
-Leads are distinct contacts with a form-submission touchpoint of the campaign. Won revenue is the
-sum of won deals in the base currency whose contact touched the campaign at or before the close,
-the same rule the attribution report uses.
+The rules every figure follows (docs/marketing.md repeats them for marketers):
+- cost, impressions, clicks: sums of the campaign's AdSpend rows (cost in the campaign's currency);
+- leads: distinct contacts with a form-submission touchpoint of the campaign;
+- MQLs / SQLs: contacts who touched the campaign and reached that stage or a later one at or
+  after their first touch of it (a recorded lifecycle change); a contact whose stage was set
+  without a recorded change counts when their current stage is that stage or later;
+- pipeline: open and won deals in the base currency whose contact touched the campaign at or
+  before the deal was created;
+- won revenue: won deals in the base currency whose contact touched the campaign at or before
+  the close, the same rule the attribution report uses;
+- new customers: contacts whose first won deal closed at or after their first touch.
+A deal counts in full for every campaign its contact touched: campaign figures do not add up to
+company totals (the attribution report splits credit instead).
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import (
+    BooleanField,
     Count,
     DecimalField,
     Exists,
+    ExpressionWrapper,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -26,15 +39,26 @@ from django.urls import reverse
 
 from revline.content.models import LandingPage
 from revline.core.models import User
+from revline.leads.models import LifecycleTransition
+from revline.people.models import LIFECYCLE_ORDER, Contact, LifecycleStage
 from revline.sales.models import Deal, DealStatus
 from revline.tracking.models import Touchpoint, TouchpointKind, TrackedLink
 from revline.tracking.services import redirect_url
 
-from .models import Campaign
+from . import metrics
+from .metrics import Derived, Figures, Progress
+from .models import AdSpend, Campaign
 from .services import UTM_FIELDS, utm_warnings
+from .spend_selectors import campaign_spend_totals
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 RECENT_TOUCHPOINTS = 20
+PIPELINE_STATUSES = (DealStatus.OPEN, DealStatus.WON)
+
+
+def stages_from(stage: str) -> list[str]:
+    """The stage and every later forward stage."""
+    return [str(s) for s in LIFECYCLE_ORDER[LIFECYCLE_ORDER.index(LifecycleStage(stage)) :]]
 
 
 def _won_deals_touching(campaign: Campaign | OuterRef) -> QuerySet[Deal]:
@@ -47,8 +71,18 @@ def _won_deals_touching(campaign: Campaign | OuterRef) -> QuerySet[Deal]:
     ).filter(Exists(touched))
 
 
+def _pipeline_deals_touching(campaign: Campaign | OuterRef) -> QuerySet[Deal]:
+    """Open and won deals (any currency) whose contact touched `campaign` by the deal's creation."""
+    touched = Touchpoint.objects.filter(
+        campaign=campaign, contact=OuterRef("contact"), occurred_at__lte=OuterRef("created_at")
+    )
+    return Deal.objects.filter(status__in=PIPELINE_STATUSES, contact__isnull=False).filter(
+        Exists(touched)
+    )
+
+
 def campaigns_with_metrics() -> QuerySet[Campaign]:
-    """Every campaign annotated with `leads` and `won_revenue`, in a single query."""
+    """Every campaign annotated with `leads`, `cost`, `pipeline` and `won_revenue`, in one query."""
     leads = (
         Touchpoint.objects.filter(
             campaign=OuterRef("pk"), kind=TouchpointKind.FORM_SUBMISSION, contact__isnull=False
@@ -66,12 +100,47 @@ def campaigns_with_metrics() -> QuerySet[Campaign]:
         .annotate(total=Sum("amount"))
         .values("total")
     )
+    pipeline = (
+        _pipeline_deals_touching(OuterRef(OuterRef("pk")))
+        .filter(currency=settings.CURRENCY)
+        .order_by()
+        .values("currency")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    cost = (
+        AdSpend.objects.filter(campaign=OuterRef("pk"), currency=OuterRef("currency"))
+        .order_by()
+        .values("campaign")
+        .annotate(total=Sum("spend"))
+        .values("total")
+    )
+    zero = Value(Decimal("0"))
     return Campaign.objects.select_related("owner").annotate(
         leads=Coalesce(Subquery(leads, output_field=IntegerField()), Value(0)),
-        won_revenue=Coalesce(
-            Subquery(won, output_field=MONEY), Value(Decimal("0")), output_field=MONEY
-        ),
+        cost=Coalesce(Subquery(cost, output_field=MONEY), zero, output_field=MONEY),
+        pipeline=Coalesce(Subquery(pipeline, output_field=MONEY), zero, output_field=MONEY),
+        won_revenue=Coalesce(Subquery(won, output_field=MONEY), zero, output_field=MONEY),
     )
+
+
+@dataclass(frozen=True)
+class ListRatios:
+    cost_per_lead: Decimal | None
+    roas: Decimal | None
+
+
+def list_ratios(campaigns: list[Campaign]) -> dict[int, ListRatios]:
+    """Cost per lead and ROAS of campaigns annotated by campaigns_with_metrics()."""
+    ratios = {}
+    for campaign in campaigns:
+        cost: Decimal = campaign.cost  # type: ignore[attr-defined]
+        same_currency = campaign.currency == settings.CURRENCY
+        ratios[campaign.pk] = ListRatios(
+            cost_per_lead=metrics.cost_per(cost, campaign.leads),  # type: ignore[attr-defined]
+            roas=metrics.roas(campaign.won_revenue, cost) if same_currency else None,  # type: ignore[attr-defined]
+        )
+    return ratios
 
 
 def campaign_owners() -> QuerySet[User]:
@@ -80,24 +149,39 @@ def campaign_owners() -> QuerySet[User]:
     )
 
 
-def cost_per_lead(budget: Decimal, leads: int) -> Decimal | None:
-    if leads <= 0:
-        return None
-    return (budget / leads).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
 @dataclass(frozen=True)
 class CampaignMetrics:
-    clicks: int
+    """Tracking counts, the campaign's figures and their ratios, and plan against actuals."""
+
+    link_clicks: int
     page_views: int
     form_submissions: int
     unique_visitors: int
     contacts: int
-    leads: int
+    figures: Figures
+    derived: Derived
     won_deals: int
-    won_revenue: Decimal
     won_other_currency: int
-    cost_per_lead: Decimal | None
+    pipeline_deals: int
+    pipeline_other_currency: int
+    spend_rows: int
+    spend_other_currency_rows: int
+    cost_currency: str
+    revenue_currency: str
+    budget_used: Decimal | None
+    goals: list[Progress]
+
+    @property
+    def leads(self) -> int:
+        return self.figures.leads
+
+    @property
+    def won_revenue(self) -> Decimal:
+        return self.figures.won_revenue
+
+    @property
+    def cost_per_lead(self) -> Decimal | None:
+        return self.derived.cost_per_lead
 
 
 @dataclass(frozen=True)
@@ -118,9 +202,54 @@ class CampaignDetail:
     currency: str
 
 
+def _money(amount: Decimal | None) -> Decimal:
+    return (amount or Decimal("0")).quantize(metrics.CENT)
+
+
+def _reached(stages: list[str]) -> Q:
+    """For an annotated Contact queryset with `first_touch`: reached one of `stages` after it."""
+    after_touch = LifecycleTransition.objects.filter(
+        contact=OuterRef("pk"), to_stage__in=stages, occurred_at__gte=OuterRef("first_touch")
+    )
+    ever = LifecycleTransition.objects.filter(contact=OuterRef("pk"), to_stage__in=stages)
+    return Q(Exists(after_touch)) | (Q(lifecycle_stage__in=stages) & ~Q(Exists(ever)))
+
+
+def _contact_progress(campaign: Campaign) -> dict[str, int]:
+    """MQLs, SQLs and new customers among the contacts who touched the campaign."""
+    touches = Touchpoint.objects.filter(campaign=campaign, contact=OuterRef("pk"))
+    first_won = Deal.objects.filter(
+        contact=OuterRef("pk"), status=DealStatus.WON, closed_at__isnull=False
+    ).order_by("closed_at")
+    contacts = (
+        Contact.objects.filter(Exists(touches))
+        .annotate(
+            first_touch=Subquery(touches.order_by("occurred_at").values("occurred_at")[:1]),
+            first_won=Subquery(first_won.values("closed_at")[:1]),
+        )
+        .order_by()
+    )
+    flags = contacts.annotate(
+        is_mql=ExpressionWrapper(
+            _reached(stages_from(LifecycleStage.MQL)), output_field=BooleanField()
+        ),
+        is_sql=ExpressionWrapper(
+            _reached(stages_from(LifecycleStage.SQL)), output_field=BooleanField()
+        ),
+        is_new_customer=ExpressionWrapper(
+            Q(first_won__gte=F("first_touch")), output_field=BooleanField()
+        ),
+    )
+    return flags.aggregate(
+        mqls=Count("pk", filter=Q(is_mql=True)),
+        sqls=Count("pk", filter=Q(is_sql=True)),
+        new_customers=Count("pk", filter=Q(is_new_customer=True)),
+    )
+
+
 def campaign_metrics(campaign: Campaign) -> CampaignMetrics:
     touch = Touchpoint.objects.filter(campaign=campaign).aggregate(
-        clicks=Count("pk", filter=Q(kind=TouchpointKind.CLICK)),
+        link_clicks=Count("pk", filter=Q(kind=TouchpointKind.CLICK)),
         page_views=Count("pk", filter=Q(kind=TouchpointKind.PAGE_VIEW)),
         form_submissions=Count("pk", filter=Q(kind=TouchpointKind.FORM_SUBMISSION)),
         unique_visitors=Count("visitor", distinct=True),
@@ -133,17 +262,49 @@ def campaign_metrics(campaign: Campaign) -> CampaignMetrics:
         total=Sum("amount", filter=base),
         other=Count("pk", filter=~base),
     )
+    pipeline = _pipeline_deals_touching(campaign).aggregate(
+        n=Count("pk", filter=base),
+        total=Sum("amount", filter=base),
+        other=Count("pk", filter=~base),
+    )
+    spend = campaign_spend_totals(campaign)
+    progress = _contact_progress(campaign)
+    figures = Figures(
+        impressions=spend.impressions,
+        clicks=spend.clicks,
+        cost=_money(spend.spend),
+        leads=touch["leads"],
+        mqls=progress["mqls"],
+        sqls=progress["sqls"],
+        pipeline=_money(pipeline["total"]),
+        won_revenue=_money(won["total"]),
+        new_customers=progress["new_customers"],
+    )
+    goals: dict[str, Decimal | int | None] = {
+        "leads": campaign.goal_leads,
+        "mqls": campaign.goal_mqls,
+        "sqls": campaign.goal_sqls,
+        "pipeline": campaign.goal_pipeline,
+        "won_revenue": campaign.goal_revenue,
+    }
     return CampaignMetrics(
-        clicks=touch["clicks"],
+        link_clicks=touch["link_clicks"],
         page_views=touch["page_views"],
         form_submissions=touch["form_submissions"],
         unique_visitors=touch["unique_visitors"],
         contacts=touch["contacts"],
-        leads=touch["leads"],
+        figures=figures,
+        derived=metrics.derive(figures, same_currency=campaign.currency == settings.CURRENCY),
         won_deals=won["n"],
-        won_revenue=won["total"] or Decimal("0"),
         won_other_currency=won["other"],
-        cost_per_lead=cost_per_lead(campaign.budget, touch["leads"]),
+        pipeline_deals=pipeline["n"],
+        pipeline_other_currency=pipeline["other"],
+        spend_rows=spend.rows,
+        spend_other_currency_rows=spend.other_currency_rows,
+        cost_currency=campaign.currency,
+        revenue_currency=settings.CURRENCY,
+        budget_used=metrics.share(spend.spend, campaign.budget),
+        goals=metrics.plan_vs_actual(goals, figures),
     )
 
 

@@ -1,19 +1,34 @@
-"""Campaign writes, and the UTM builder's rules as pure functions (no ORM) above them."""
+"""Campaign writes, ad spend writes and spend imports; the UTM builder's rules as pure
+functions (no ORM) at the top."""
 
+import hashlib
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from revline.core import permissions
 from revline.core.models import User
 
-from .models import Campaign, CampaignStatus, Channel
+from . import spend_import as parsing
+from .currencies import currency_error
+from .models import (
+    AdSpend,
+    Campaign,
+    CampaignStatus,
+    Channel,
+    Creative,
+    Objective,
+    SpendImport,
+    SpendSource,
+)
+from .spend_selectors import spend_import_preview
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
 UTM_MAX_LENGTH = 100
@@ -106,8 +121,21 @@ def utm_warnings(
     return warnings
 
 
+MARKETING_ONLY = "Only marketers and admins manage campaigns."
+
+
+def _require_marketer(actor: User | None) -> None:
+    if actor is not None:
+        permissions.require(permissions.can_manage_marketing(actor), MARKETING_ONLY)
+
+
 def _normalize_currency(currency: str) -> str:
     return currency.strip().upper()
+
+
+def _check_currency(currency: str) -> None:
+    if (reason := currency_error(currency)) is not None:
+        raise ValidationError({"currency": reason})
 
 
 @transaction.atomic
@@ -123,6 +151,13 @@ def campaign_create(
     budget: Decimal = Decimal("0"),
     currency: str = "",
     owner: User | None = None,
+    objective: str = Objective.LEADS,
+    audience: str = "",
+    goal_leads: int | None = None,
+    goal_mqls: int | None = None,
+    goal_sqls: int | None = None,
+    goal_pipeline: Decimal | None = None,
+    goal_revenue: Decimal | None = None,
     utm_source: str = "",
     utm_medium: str = "",
     utm_campaign: str = "",
@@ -133,10 +168,7 @@ def campaign_create(
 
     `actor=None` is for system callers (demo data, imports); people need can_manage_marketing.
     """
-    if actor is not None:
-        permissions.require(
-            permissions.can_manage_marketing(actor), "Only marketers and admins manage campaigns."
-        )
+    _require_marketer(actor)
     name = name.strip()
     utm = utm_complete(
         channel=channel,
@@ -159,13 +191,22 @@ def campaign_create(
         budget=budget,
         currency=_normalize_currency(currency or settings.CURRENCY),
         owner=owner,
+        objective=objective,
+        audience=audience.strip(),
+        goal_leads=goal_leads,
+        goal_mqls=goal_mqls,
+        goal_sqls=goal_sqls,
+        goal_pipeline=goal_pipeline,
+        goal_revenue=goal_revenue,
         **utm,
     )
+    _check_currency(campaign.currency)
     campaign.full_clean()
     campaign.save()
     return campaign
 
 
+GOAL_FIELDS = ("goal_leads", "goal_mqls", "goal_sqls", "goal_pipeline", "goal_revenue")
 CAMPAIGN_UPDATABLE = frozenset(
     {
         "name",
@@ -177,6 +218,9 @@ CAMPAIGN_UPDATABLE = frozenset(
         "budget",
         "currency",
         "owner",
+        "objective",
+        "audience",
+        *GOAL_FIELDS,
         *UTM_FIELDS,
     }
 )
@@ -186,21 +230,29 @@ CAMPAIGN_UPDATABLE = frozenset(
 def campaign_update(*, actor: User | None, campaign: Campaign, **fields: Any) -> Campaign:
     """Change a campaign; the same UTM rules as on creation apply to the result.
 
-    Works on a fresh copy, so on any error neither the database nor `campaign` changes.
+    Works on a fresh copy, so on any error neither the database nor `campaign` changes. The
+    currency cannot change once spend is recorded in it: Revline does not convert currencies.
     """
-    if actor is not None:
-        permissions.require(
-            permissions.can_manage_marketing(actor), "Only marketers and admins manage campaigns."
-        )
+    _require_marketer(actor)
     unknown = set(fields) - CAMPAIGN_UPDATABLE
     if unknown:
         raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
     updated = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    original_currency = updated.currency
     for field, value in fields.items():
         setattr(updated, field, value)
     updated.name = (updated.name or "").strip()
     updated.description = (updated.description or "").strip()
+    updated.audience = (updated.audience or "").strip()
     updated.currency = _normalize_currency(updated.currency or "")
+    _check_currency(updated.currency)
+    if updated.currency != original_currency and updated.spend.exists():
+        raise ValidationError(
+            {
+                "currency": "Spend is already recorded in this campaign's currency; delete it "
+                "before changing the currency (Revline does not convert currencies)."
+            }
+        )
     utm = utm_complete(
         channel=updated.channel,
         name=updated.name,
@@ -211,3 +263,366 @@ def campaign_update(*, actor: User | None, campaign: Campaign, **fields: Any) ->
     updated.full_clean()
     updated.save()
     return updated
+
+
+# ---------------------------------------------------------------- ad spend
+
+
+def _spend_errors(
+    *,
+    campaign: Campaign,
+    day: date,
+    spend: Decimal,
+    currency: str,
+    creative: Creative | None,
+    today: date,
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if (reason := currency_error(currency)) is not None:
+        errors["currency"] = reason
+    elif currency != campaign.currency:
+        errors["currency"] = (
+            f"This campaign's figures are in {campaign.currency}; enter the spend in "
+            f"{campaign.currency} (Revline does not convert currencies)."
+        )
+    if creative is not None and creative.campaign_id != campaign.pk:
+        errors["creative"] = "The creative must belong to this campaign."
+    if spend < 0:
+        errors["spend"] = "Spend cannot be negative."
+    if day < parsing.EARLIEST:
+        errors["date"] = "Enter a date in 2000 or later."
+    elif day > today + timedelta(days=1):
+        errors["date"] = "Spend cannot be dated in the future."
+    return errors
+
+
+def _same_key(*, campaign: Campaign, creative: Creative | None, day: date, source: str) -> Any:
+    return AdSpend.objects.filter(campaign=campaign, creative=creative, date=day, source=source)
+
+
+@transaction.atomic
+def ad_spend_record(
+    *,
+    actor: User | None,
+    campaign: Campaign,
+    day: date,
+    spend: Decimal,
+    currency: str = "",
+    impressions: int = 0,
+    clicks: int = 0,
+    creative: Creative | None = None,
+    source: str = SpendSource.MANUAL,
+) -> tuple[AdSpend, bool]:
+    """Record one day's spend and reach; returns (row, created).
+
+    Upserts by (campaign, creative, day, source): recording the same day again replaces its
+    figures instead of adding to them. The currency must be the campaign's (blank means it).
+    """
+    _require_marketer(actor)
+    currency = _normalize_currency(currency or campaign.currency)
+    errors = _spend_errors(
+        campaign=campaign,
+        day=day,
+        spend=spend,
+        currency=currency,
+        creative=creative,
+        today=timezone.localdate(),
+    )
+    if errors:
+        raise ValidationError(errors)
+    row = (
+        _same_key(campaign=campaign, creative=creative, day=day, source=source)
+        .select_for_update()
+        .first()
+    )
+    created = row is None
+    if row is None:
+        row = AdSpend(campaign=campaign, creative=creative, date=day, source=source)
+    row.spend, row.currency = spend, currency
+    row.impressions, row.clicks = impressions, clicks
+    row.full_clean(validate_constraints=False)
+    row.save()
+    return row, created
+
+
+@transaction.atomic
+def ad_spend_update(
+    *,
+    actor: User | None,
+    ad_spend: AdSpend,
+    day: date,
+    spend: Decimal,
+    currency: str,
+    impressions: int,
+    clicks: int,
+    creative: Creative | None,
+) -> AdSpend:
+    """Correct a spend row. Moving it onto a day that already has a row of the same source and
+    creative is refused (that row should be edited instead); on error nothing changes."""
+    _require_marketer(actor)
+    row = (
+        AdSpend.objects.select_for_update(of=("self",))
+        .select_related("campaign")
+        .get(pk=ad_spend.pk)
+    )
+    currency = _normalize_currency(currency or row.campaign.currency)
+    errors = _spend_errors(
+        campaign=row.campaign,
+        day=day,
+        spend=spend,
+        currency=currency,
+        creative=creative,
+        today=timezone.localdate(),
+    )
+    clash = (
+        _same_key(campaign=row.campaign, creative=creative, day=day, source=row.source)
+        .exclude(pk=row.pk)
+        .exists()
+    )
+    if clash and "date" not in errors:
+        errors["date"] = (
+            "This campaign already has a spend row for that day"
+            + (" and creative" if creative else "")
+            + " from the same source: edit that row instead."
+        )
+    if errors:
+        raise ValidationError(errors)
+    row.date, row.creative, row.spend, row.currency = day, creative, spend, currency
+    row.impressions, row.clicks = impressions, clicks
+    row.full_clean(validate_constraints=False)
+    row.save()
+    return row
+
+
+@transaction.atomic
+def ad_spend_delete(*, actor: User | None, ad_spend: AdSpend) -> None:
+    _require_marketer(actor)
+    AdSpend.objects.filter(pk=ad_spend.pk).delete()
+
+
+# ---------------------------------------------------------------- spend imports
+
+DRAFT_LIFETIME = timedelta(days=1)
+LAYOUT_AUTO = "auto"
+
+
+def _draft(spend_import: SpendImport) -> dict[str, Any]:
+    draft = spend_import.column_map
+    if spend_import.committed_at is not None or not isinstance(draft, dict) or "text" not in draft:
+        raise ValidationError("This import was already committed or discarded.")
+    return draft
+
+
+def _layout_mismatch(layout: str) -> str:
+    spec = parsing.LAYOUTS[layout]
+    headers = ", ".join(f"“{spec.columns[name][0].replace(chr(92), '')}”" for name in spec.required)
+    return (
+        f"The file's columns do not look like a {spec.label} export (it needs {headers}). "
+        "Choose “Other (CSV)” to map the columns yourself."
+    )
+
+
+@transaction.atomic
+def spend_import_start(
+    *,
+    actor: User | None,
+    file_name: str,
+    data: bytes,
+    layout: str = LAYOUT_AUTO,
+    default_currency: str = "",
+) -> SpendImport:
+    """Read an uploaded export and keep it as an uncommitted draft for the preview.
+
+    No spend is written here. The draft keeps the file's text (at most MAX_FILE_BYTES) until it
+    is committed or discarded; drafts older than a day are deleted on the next upload.
+    Raises ValidationError naming `file`, `layout` or `currency` when the file is refused.
+    """
+    _require_marketer(actor)
+    default_currency = _normalize_currency(default_currency or settings.CURRENCY)
+    if (reason := currency_error(default_currency)) is not None:
+        raise ValidationError({"currency": reason})
+    if layout != LAYOUT_AUTO and layout not in parsing.LAYOUT_LABELS:
+        raise ValidationError({"layout": "Choose one of the listed layouts."})
+    try:
+        text = parsing.decode(data)
+        table = parsing.read_table(text)
+    except parsing.FileError as exc:
+        raise ValidationError({"file": str(exc)}) from exc
+    detected = parsing.detect_layout(table)
+    if layout == LAYOUT_AUTO:
+        layout = detected[0] if detected else parsing.GENERIC
+    if layout == parsing.GENERIC:
+        position = parsing.generic_header_position(table)
+    elif detected and detected[0] == layout:
+        position = detected[1]
+    else:
+        raise ValidationError({"layout": _layout_mismatch(layout)})
+    SpendImport.objects.filter(
+        committed_at__isnull=True, uploaded_at__lt=timezone.now() - DRAFT_LIFETIME
+    ).delete()
+    return SpendImport.objects.create(
+        file_name=(file_name.strip() or "upload.csv")[:255],
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        layout=layout,
+        uploaded_by=actor,
+        column_map={
+            "text": text,
+            "header_position": position,
+            "columns": {},
+            "mapped": layout != parsing.GENERIC,
+            "options": {
+                "default_currency": default_currency,
+                "date_format": "iso",
+                "decimal_mark": "",
+            },
+            "campaign_map": {},
+        },
+    )
+
+
+@transaction.atomic
+def spend_import_set_columns(
+    *,
+    actor: User | None,
+    spend_import: SpendImport,
+    columns: Mapping[str, int | None],
+    date_format: str = "iso",
+    decimal_mark: str = "",
+) -> SpendImport:
+    """Say which column of a generic file holds which figure. Date, campaign and spend are
+    required; each column may be used once."""
+    _require_marketer(actor)
+    locked = SpendImport.objects.select_for_update().get(pk=spend_import.pk)
+    draft = _draft(locked)
+    table = parsing.read_table(draft["text"])
+    headers = table.rows[draft["header_position"]][1]
+    chosen = {name: index for name, index in columns.items() if index is not None}
+    errors: dict[str, str] = {}
+    for name, index in chosen.items():
+        if name not in parsing.FIELDS or name == "date_end":
+            errors["__all__"] = f"Unknown field {name!r}."
+        elif not 0 <= index < len(headers):
+            errors[name] = "Choose one of the file's columns."
+    for name in parsing.GENERIC_REQUIRED:
+        if name not in chosen:
+            errors[name] = f"Choose the column that holds the {parsing.FIELD_LABELS[name].lower()}."
+    used: dict[int, str] = {}
+    for name, index in chosen.items():
+        if index in used and name not in errors:
+            errors[name] = f"This column is already used for {parsing.FIELD_LABELS[used[index]]}."
+        used.setdefault(index, name)
+    if date_format not in parsing.DATE_FORMATS:
+        errors["date_format"] = "Choose one of the listed date formats."
+    if decimal_mark not in ("", ".", ","):
+        errors["decimal_mark"] = "Choose a decimal mark."
+    if errors:
+        raise ValidationError(errors)
+    draft["columns"] = chosen
+    draft["mapped"] = True
+    draft["options"] = {
+        **draft["options"],
+        "date_format": date_format,
+        "decimal_mark": decimal_mark,
+    }
+    locked.column_map = draft
+    locked.save(update_fields=["column_map"])
+    return locked
+
+
+@transaction.atomic
+def spend_import_map_campaigns(
+    *, actor: User | None, spend_import: SpendImport, choices: Mapping[str, int]
+) -> SpendImport:
+    """Tie platform campaign names (keys as `spend_import.name_key` makes them) to Revline
+    campaigns by id, or to SKIP (0) to leave their rows out."""
+    _require_marketer(actor)
+    locked = SpendImport.objects.select_for_update().get(pk=spend_import.pk)
+    draft = _draft(locked)
+    wanted = {pk for pk in choices.values() if pk != parsing.SKIP}
+    known = set(Campaign.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    if wanted - known:
+        raise ValidationError("Choose campaigns from the list.")
+    mapping = dict(draft.get("campaign_map") or {})
+    for key, campaign_id in choices.items():
+        mapping[parsing.name_key(key)[: parsing.MAX_NAME]] = campaign_id
+    draft["campaign_map"] = mapping
+    locked.column_map = draft
+    locked.save(update_fields=["column_map"])
+    return locked
+
+
+@transaction.atomic
+def spend_import_commit(*, actor: User | None, spend_import: SpendImport) -> SpendImport:
+    """Write every good row of the draft in one transaction and mark the import committed.
+
+    Rows are summed per (campaign, creative, day) and upserted under the import's source, so
+    committing the same file again replaces those days' figures instead of doubling them. Bad
+    rows are left out; if no row is good, nothing is written.
+    """
+    _require_marketer(actor)
+    locked = SpendImport.objects.select_for_update().get(pk=spend_import.pk)
+    draft = _draft(locked)
+    preview = spend_import_preview(locked)
+    if preview.needs_columns:
+        raise ValidationError("Map the file's columns first.")
+    if not preview.totals:
+        raise ValidationError("No row can be imported: correct the file or map its campaigns.")
+    if any(total.spend > parsing.MAX_SPEND for total in preview.totals):
+        raise ValidationError("A day's total spend is too large to store.")
+    source = locked.layout
+    days = [total.day for total in preview.totals]
+    existing = {
+        (row.campaign_id, row.creative_id, row.date): row
+        for row in AdSpend.objects.select_for_update().filter(
+            campaign_id__in={t.campaign_id for t in preview.totals},
+            source=source,
+            date__gte=min(days),
+            date__lte=max(days),
+        )
+    }
+    to_create, to_update = [], []
+    for total in preview.totals:
+        row = existing.get((total.campaign_id, total.creative_id, total.day))
+        if row is None:
+            row = AdSpend(
+                campaign_id=total.campaign_id,
+                creative_id=total.creative_id,
+                date=total.day,
+                source=source,
+            )
+            to_create.append(row)
+        else:
+            to_update.append(row)
+        row.spend, row.currency = total.spend, total.currency
+        row.impressions, row.clicks = total.impressions, total.clicks
+        row.spend_import = locked
+    now = timezone.now()
+    for row in to_update:
+        row.updated_at = now
+    try:
+        with transaction.atomic():
+            AdSpend.objects.bulk_create(to_create, batch_size=1000)
+            AdSpend.objects.bulk_update(
+                to_update,
+                ["spend", "currency", "impressions", "clicks", "spend_import", "updated_at"],
+                batch_size=1000,
+            )
+    except IntegrityError as exc:
+        raise ValidationError(
+            "Another import wrote the same days at the same moment; commit again."
+        ) from exc
+    locked.committed_at = now
+    locked.row_count = len(preview.totals)
+    locked.error_count = len(preview.errors)
+    locked.column_map = {key: value for key, value in draft.items() if key != "text"}
+    locked.column_map["created"] = len(to_create)
+    locked.column_map["replaced"] = len(to_update)
+    locked.save(update_fields=["committed_at", "row_count", "error_count", "column_map"])
+    return locked
+
+
+@transaction.atomic
+def spend_import_discard(*, actor: User | None, spend_import: SpendImport) -> None:
+    """Delete an uncommitted draft; committed imports stay as the record of what was written."""
+    _require_marketer(actor)
+    SpendImport.objects.filter(pk=spend_import.pk, committed_at__isnull=True).delete()

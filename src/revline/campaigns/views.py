@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from revline.core import permissions
@@ -15,21 +16,23 @@ from revline.core.listing import Column, build_listing
 from revline.core.models import User
 from revline.tracking.services import link_create
 
-from . import selectors, services
-from .forms import CampaignForm, TrackedLinkForm
+from . import selectors, services, spend_selectors
+from .creative_selectors import creatives_for_campaign
+from .forms import AdSpendForm, CampaignForm, TrackedLinkForm
 from .models import Campaign, CampaignStatus, Channel
 from .services import CHANNEL_UTM_DEFAULTS
 
 COLUMNS = [
     Column("name", "Name", "name"),
     Column("channel", "Channel", "channel"),
-    Column("status", "Status", "status"),
-    Column("start", "Start", "start_date"),
-    Column("end", "End", "end_date"),
+    Column("start", "Dates", "start_date"),
     Column("budget", "Budget", "budget"),
+    Column("spend", "Spend", "cost"),
     Column("leads", "Leads", "leads"),
+    Column("cpl", "Cost / lead"),
+    Column("pipeline", "Pipeline", "pipeline"),
     Column("won", "Won revenue", "won_revenue"),
-    Column("owner", "Owner"),
+    Column("roas", "ROAS"),
 ]
 
 
@@ -68,6 +71,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "listing": listing,
+        "ratios": selectors.list_ratios(list(listing.page)),
         "channels": Channel.choices,
         "statuses": CampaignStatus.choices,
         "owners": selectors.campaign_owners(),
@@ -77,12 +81,20 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 
 def _render_detail(
-    request: HttpRequest, campaign: Campaign, link_form: TrackedLinkForm, status: int = 200
+    request: HttpRequest,
+    campaign: Campaign,
+    *,
+    link_form: TrackedLinkForm | None = None,
+    spend_form: AdSpendForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     context = {
         "detail": selectors.campaign_detail(campaign),
         "campaign": campaign,
-        "link_form": link_form,
+        "link_form": link_form or TrackedLinkForm(),
+        "spend_form": spend_form or AdSpendForm(campaign=campaign),
+        "spend_page": spend_selectors.campaign_spend_page(campaign, request.GET.get("spend_page")),
+        "creatives": creatives_for_campaign(campaign=campaign),
         "base_url": settings.BASE_URL,
     }
     return render(request, "campaigns/detail.html", context, status=status)
@@ -92,7 +104,35 @@ def _render_detail(
 @require_GET
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign.objects.select_related("owner"), pk=pk)
-    return _render_detail(request, campaign, TrackedLinkForm())
+    return _render_detail(request, campaign)
+
+
+@login_required
+@require_POST
+def spend_new(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _marketer(request)
+    campaign = get_object_or_404(Campaign.objects.select_related("owner"), pk=pk)
+    form = AdSpendForm(request.POST, campaign=campaign)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            row, created = services.ad_spend_record(
+                actor=actor,
+                campaign=campaign,
+                day=data["date"],
+                spend=data["spend"],
+                currency=data["currency"],
+                impressions=data["impressions"],
+                clicks=data["clicks"],
+                creative=data["creative"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            verb = "recorded" if created else "replaced (that day already had a row)"
+            messages.success(request, f"Spend for {date_format(row.date, 'M j, Y')} {verb}.")
+            return redirect(reverse("campaigns:detail", args=[campaign.pk]) + "#spend")
+    return _render_detail(request, campaign, spend_form=form, status=400)
 
 
 def _form_page(
@@ -163,4 +203,4 @@ def link_new(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Tracked link “{link}” created.")
             return redirect(reverse("campaigns:detail", args=[campaign.pk]) + "#links")
-    return _render_detail(request, campaign, form, status=400)
+    return _render_detail(request, campaign, link_form=form, status=400)

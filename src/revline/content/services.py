@@ -1,6 +1,9 @@
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -10,7 +13,7 @@ from revline.leads.models import TransitionCause
 from revline.leads.services import lifecycle_advance
 from revline.people.models import Company, Contact, LifecycleStage
 from revline.people.services import consent_record, contact_identify
-from revline.tracking.models import TouchpointKind
+from revline.tracking.models import TouchpointKind, TrackedLink
 from revline.tracking.services import (
     RequestInfo,
     campaign_for_utm,
@@ -19,7 +22,10 @@ from revline.tracking.services import (
     visitor_touch,
 )
 
-from .models import FormSubmission, LandingPage
+from .blocks import link_tokens_in, validate_blocks
+from .models import Form, FormSubmission, LandingPage
+
+CONTACT_KEYS = ("email", "first_name", "last_name", "company", "title", "phone")
 
 
 @dataclass(frozen=True)
@@ -33,9 +39,38 @@ class LeadForm:
     consent: bool = False
 
 
+def active_link_tokens(raw_blocks: object) -> set[str]:
+    """The tracked links that the blocks' buttons refer to and that exist and are active."""
+    tokens = link_tokens_in(raw_blocks)
+    if not tokens:
+        return set()
+    return set(
+        TrackedLink.objects.filter(token__in=tokens, is_active=True).values_list("token", flat=True)
+    )
+
+
 def landing_page_save(*, actor: User, page: LandingPage) -> LandingPage:
+    """Validate (blocks included: sanitised, every problem named by block number) and save.
+
+    Raises ValidationError with every problem and writes nothing when anything is wrong.
+    """
     permissions.require(permissions.can_manage_marketing(actor))
-    page.full_clean()
+    errors: dict[str, list[str]] = {}
+    try:
+        page.blocks = validate_blocks(
+            page.blocks,
+            has_form=page.form_id is not None,
+            link_tokens=active_link_tokens(page.blocks),
+        )
+    except ValidationError as exc:
+        errors["blocks"] = exc.messages
+    try:
+        page.full_clean(exclude=["blocks"])
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
     page.save()
     return page
 
@@ -68,56 +103,108 @@ def form_submit(
     utm: dict[str, str],
     info: RequestInfo,
 ) -> tuple[Contact, uuid.UUID]:
-    """Identify the visitor as a contact and make them a lead.
+    """A submission of a page's classic lead form; see form_submission_create."""
+    values = {
+        "email": form.email,
+        "first_name": form.first_name,
+        "last_name": form.last_name,
+        "company": form.company_name,
+        "title": form.title,
+        "phone": form.phone,
+    }
+    return form_submission_create(
+        page=page,
+        form=None,
+        values=values,
+        consent=form.consent,
+        visitor_id=visitor_id,
+        ip_address=ip_address,
+        utm=utm,
+        info=info,
+    )
 
-    Creates or merges the contact by email, attaches the visitor's earlier anonymous touchpoints,
-    stores consent when given, and records the submission as a touchpoint.
+
+@transaction.atomic
+def form_submission_create(
+    *,
+    page: LandingPage | None,
+    form: Form | None,
+    values: Mapping[str, Any],
+    consent: bool,
+    visitor_id: uuid.UUID | None,
+    ip_address: str | None,
+    utm: dict[str, str],
+    info: RequestInfo,
+) -> tuple[Contact, uuid.UUID]:
+    """Identify the visitor as a contact and make them a lead. All or nothing.
+
+    `form` is a builder form (None for a page's classic form), `page` the landing page it was
+    sent from (None when embedded on another site). `values` keys email, first_name, last_name,
+    company, title and phone fill the contact (blank contact fields only); every value is kept
+    on the FormSubmission. Creates or merges the contact by email, attaches the visitor's
+    earlier anonymous touchpoints, stores consent (and its wording version) when given, and
+    records the submission as a touchpoint.
     """
+    consent_from: LandingPage | Form
+    if form is not None:
+        consent_from = form
+    elif page is not None:
+        consent_from = page
+    else:
+        raise ValueError("A submission needs a landing page or a form.")
+    if page is not None:
+        source, where = f"landing_page:{page.slug}", f"/lp/{page.slug}"
+    else:
+        source, where = f"embedded_form:{consent_from.pk}", f"the embedded form “{consent_from}”"
+    text = {k: str(values.get(k) or "").strip() for k in CONTACT_KEYS}
     now = timezone.now()
     visitor = visitor_touch(visitor_id=visitor_id, at=now)
     contact, _created = contact_identify(
-        email=form.email,
-        first_name=form.first_name,
-        last_name=form.last_name,
-        source=f"landing_page:{page.slug}",
-        title=form.title,
-        phone=form.phone,
+        email=text["email"],
+        first_name=text["first_name"][:100],
+        last_name=text["last_name"][:100],
+        source=source[:100],
+        title=text["title"][:150],
+        phone=text["phone"][:50],
     )
-    if form.company_name and contact.company_id is None:
+    if text["company"] and contact.company_id is None:
         company = Company.objects.filter(
-            name__iexact=form.company_name
-        ).first() or Company.objects.create(name=form.company_name[:200])
+            name__iexact=text["company"]
+        ).first() or Company.objects.create(name=text["company"][:200])
         contact.company = company
         contact.save(update_fields=["company", "updated_at"])
     visitor_identify(visitor=visitor, contact=contact)
-    if form.consent:
+    if consent:
         consent_record(
             contact=contact,
-            purpose=page.consent_purpose,
+            purpose=consent_from.consent_purpose,
             granted=True,
-            source=f"landing_page:{page.slug}",
-            wording=page.consent_wording,
-            wording_version=page.consent_wording_version,
+            source=source,
+            wording=consent_from.consent_wording,
+            wording_version=consent_from.consent_wording_version,
             ip_address=ip_address,
             recorded_at=now,
         )
     FormSubmission.objects.create(
         landing_page=page,
+        form=form,
         contact=contact,
         visitor=visitor,
-        data={
-            "email": form.email,
-            "first_name": form.first_name,
-            "last_name": form.last_name,
-            "company": form.company_name,
-            "title": form.title,
-            "phone": form.phone,
-            "consent": form.consent,
-        },
+        data={**values, **utm, "consent": consent},
+        consent_wording_version=consent_from.consent_wording_version if consent else "",
         submitted_at=now,
         ip_address=ip_address,
     )
-    campaign = campaign_for_utm(utm) or page.campaign
+    campaign = (
+        campaign_for_utm(utm)
+        or (page.campaign if page is not None else None)
+        or (form.campaign if form is not None else None)
+    )
+    params: dict[str, Any] = {}
+    if page is not None:
+        params["landing_page"] = page.slug
+    if form is not None:
+        params["form"] = form.pk
     touchpoint_record(
         kind=TouchpointKind.FORM_SUBMISSION,
         visitor=visitor,
@@ -126,13 +213,13 @@ def form_submit(
         utm=utm,
         info=info,
         occurred_at=now,
-        params={"landing_page": page.slug},
+        params=params,
     )
     lifecycle_advance(
         contact=contact,
         to_stage=LifecycleStage.LEAD,
         cause=TransitionCause.FORM,
-        reason=f"Submitted the form on /lp/{page.slug}",
+        reason=f"Submitted the form on {where}",
         occurred_at=now,
     )
     return contact, visitor.id

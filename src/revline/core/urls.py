@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, workspace_views
 from .ratelimit import public_rate_limit
 
 urlpatterns = [
@@ -36,4 +36,5 @@ urlpatterns = [
     path("settings/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("settings/users/", views.users, name="users"),
     path("settings/users/<int:pk>/", views.user_edit, name="user_edit"),
+    path("settings/workspace/", workspace_views.workspace_settings, name="workspace_settings"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import booking_views, views
 
 app_name = "sales"
 urlpatterns = [
@@ -16,4 +16,10 @@ urlpatterns = [
     path("lookup/companies/", views.lookup_companies, name="lookup_companies"),
     path("pipelines/", views.pipeline_list, name="pipelines"),
     path("pipelines/<int:pk>/edit/", views.pipeline_edit, name="pipeline_edit"),
+    path("availability/", booking_views.availability, name="availability"),
+    path(
+        "availability/<int:pk>/delete/",
+        booking_views.availability_delete,
+        name="availability_delete",
+    ),
 ]

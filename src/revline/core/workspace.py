@@ -1,0 +1,158 @@
+"""The workspace settings: one row, read by the public endpoints and edited by admins."""
+
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from . import permissions
+from .models import User, Workspace
+
+MAX_ORIGINS = 50
+MAX_ORIGIN_LENGTH = 200
+# Public endpoints read the rules from process memory; other processes see a change this late.
+RULES_TTL = 5.0
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def workspace_get() -> Workspace:
+    """The single workspace row, created with defaults the first time it is asked for."""
+    workspace = Workspace.objects.order_by("pk").first()
+    if workspace is not None:
+        return workspace
+    try:
+        with transaction.atomic():
+            return Workspace.objects.create(pk=1)
+    except IntegrityError:
+        # Another request created it between our read and our insert.
+        return Workspace.objects.get(pk=1)
+
+
+def origin_normalize(raw: str) -> str:
+    """`scheme://host[:port]` as browsers send it in the Origin header, or ValueError.
+
+    Lower-cased, default ports dropped, one trailing slash tolerated; paths, queries, user names,
+    wildcards and other schemes are refused.
+    """
+    value = raw.strip()
+    if value.endswith("/") and value.count("/") == 3:
+        value = value[:-1]
+    if not value:
+        raise ValueError("is empty")
+    if len(value) > MAX_ORIGIN_LENGTH:
+        raise ValueError(f"is longer than {MAX_ORIGIN_LENGTH} characters")
+    if any(ch.isspace() or ord(ch) < 32 or ch in "\\*" for ch in value):
+        raise ValueError("contains spaces, backslashes, wildcards or control characters")
+    parts = urlsplit(value)
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not value.lower().startswith(f"{scheme}://"):
+        raise ValueError("must start with https:// or http://")
+    if parts.path or parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise ValueError("must not have a path, query or fragment: only scheme://host[:port]")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("must not contain a user name or password")
+    host = parts.hostname or ""
+    if not host:
+        raise ValueError("has no host name")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError("has an invalid port") from None
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValueError("has an invalid host name") from None
+    if ":" in host:
+        host = f"[{host}]"
+    if port is None or port == _DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def origins_parse(text: str) -> list[str]:
+    """Normalised origins, one per non-blank line, without duplicates; ValidationError lists
+    every bad line."""
+    origins: list[str] = []
+    errors: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            origin = origin_normalize(line)
+        except ValueError as exc:
+            shown = line.strip()[:80]
+            errors.append(f"Line {number} “{shown}” {exc}.")
+            continue
+        if origin not in origins:
+            origins.append(origin)
+    if len(origins) > MAX_ORIGINS:
+        errors.append(f"At most {MAX_ORIGINS} origins are allowed.")
+    if errors:
+        raise ValidationError({"site_origins": errors})
+    return origins
+
+
+def workspace_origins(workspace: Workspace) -> frozenset[str]:
+    """The origins allowed to send tracking events and embed forms (stored already normalised)."""
+    return frozenset(line.strip() for line in workspace.site_origins.splitlines() if line.strip())
+
+
+def origin_allowed(workspace: Workspace, origin: str | None) -> bool:
+    """Exact match of a request's Origin header against the workspace's site origins."""
+    if not origin or origin == "null":
+        return False
+    return origin in workspace_origins(workspace)
+
+
+@dataclass(frozen=True)
+class TrackingRules:
+    origins: frozenset[str]
+    requires_consent: bool
+
+    def allows(self, origin: str | None) -> bool:
+        return bool(origin) and origin != "null" and origin in self.origins
+
+
+class _RulesMemo:
+    value: TrackingRules | None = None
+    expires: float = 0.0
+
+
+def tracking_rules() -> TrackingRules:
+    """The site origins and the consent rule, as the busy public endpoints need them: from this
+    process's memory, read again from the database every RULES_TTL seconds."""
+    now = time.monotonic()
+    if _RulesMemo.value is None or _RulesMemo.expires <= now:
+        workspace = workspace_get()
+        _RulesMemo.value = TrackingRules(
+            origins=workspace_origins(workspace),
+            requires_consent=workspace.tracking_requires_consent,
+        )
+        _RulesMemo.expires = now + RULES_TTL
+    return _RulesMemo.value
+
+
+def tracking_rules_clear() -> None:
+    _RulesMemo.value = None
+
+
+@transaction.atomic
+def workspace_update(
+    *, actor: User, site_origins: str, tracking_requires_consent: bool
+) -> Workspace:
+    """Replace the site origins and the consent setting. Admins only; a bad origin changes nothing."""
+    permissions.require(
+        permissions.is_admin(actor), "Only admins can change the workspace settings."
+    )
+    origins = origins_parse(site_origins)
+    workspace = workspace_get()
+    workspace = Workspace.objects.select_for_update().get(pk=workspace.pk)
+    workspace.site_origins = "\n".join(origins)
+    workspace.tracking_requires_consent = bool(tracking_requires_consent)
+    workspace.save(update_fields=["site_origins", "tracking_requires_consent", "updated_at"])
+    # Now for this request's own later reads, and again once other requests can see the change.
+    tracking_rules_clear()
+    transaction.on_commit(tracking_rules_clear)
+    return workspace

@@ -1,0 +1,73 @@
+"""Settings → Workspace: the site origins and the tracking consent rule, plus the snippet to copy."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from revline.tracking.selectors import snippet_activity, snippet_install_code
+
+from . import permissions
+from .models import User
+from .workspace import workspace_get, workspace_update
+
+
+class WorkspaceForm(forms.Form):
+    site_origins = forms.CharField(
+        required=False,
+        label="Site origins",
+        widget=forms.Textarea(
+            attrs={"rows": 5, "placeholder": "https://www.example.com", "spellcheck": "false"}
+        ),
+        help_text="Your own websites, one per line: https://host or https://host:port, no path. "
+        "Only these may send tracking events.",
+    )
+    tracking_requires_consent = forms.BooleanField(
+        required=False,
+        label="Track only after the visitor consents",
+        help_text="The snippet sets no cookie and sends nothing until your consent banner calls "
+        "revline.consent(true).",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def workspace_settings(request: HttpRequest) -> HttpResponse:
+    """Admins edit; marketers see the settings and the install code read-only."""
+    user: User = request.user  # type: ignore[assignment]
+    permissions.require(
+        permissions.can_manage_marketing(user), "Only admins and marketers can see this page."
+    )
+    can_edit = permissions.is_admin(user)
+    workspace = workspace_get()
+    if request.method == "POST":
+        permissions.require(can_edit, "Only admins can change the workspace settings.")
+        form = WorkspaceForm(request.POST)
+        if form.is_valid():
+            try:
+                workspace_update(actor=user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "Workspace settings saved.")
+                return redirect("workspace_settings")
+    else:
+        form = WorkspaceForm(
+            initial={
+                "site_origins": workspace.site_origins,
+                "tracking_requires_consent": workspace.tracking_requires_consent,
+            }
+        )
+    context = {
+        "form": form,
+        "can_edit": can_edit,
+        "workspace": workspace,
+        "origins": [line for line in workspace.site_origins.splitlines() if line.strip()],
+        "install_code": snippet_install_code(requires_consent=workspace.tracking_requires_consent),
+        "activity": snippet_activity(),
+    }
+    status = 400 if form.errors else 200
+    return render(request, "core/workspace.html", context, status=status)
