@@ -57,7 +57,7 @@ class ApiToken(models.Model):
 
 
 class Workspace(models.Model):
-    """Workspace-wide settings; there is exactly one row (see core.selectors.workspace_get)."""
+    """Workspace-wide settings; there is exactly one row (see core.workspace.workspace_get)."""
 
     name = models.CharField(max_length=100, default="Revline")
     site_origins = models.TextField(
