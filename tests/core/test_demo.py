@@ -22,8 +22,8 @@ from django.core.management.base import CommandError
 from django.db.models import Count
 
 from revline.analytics.selectors import campaign_attribution
-from revline.campaigns.models import Campaign
-from revline.content.models import FormSubmission, LandingPage
+from revline.campaigns.models import AdSpend, Campaign, Creative, CtaAction, SpendSource
+from revline.content.models import ContentItem, ContentStatus, FormSubmission, LandingPage
 from revline.content.services import LeadForm, form_submit
 from revline.core.demo import (
     DEMO_LOGINS,
@@ -32,7 +32,7 @@ from revline.core.demo import (
     database_is_empty,
     demo_build,
 )
-from revline.core.models import Role, Team, User
+from revline.core.models import Role, Team, User, Workspace
 from revline.leads.models import LifecycleTransition
 from revline.people.models import (
     Company,
@@ -44,7 +44,17 @@ from revline.people.models import (
     TimelineEventKind,
 )
 from revline.people.services import contact_create
-from revline.sales.models import Activity, Deal, DealStageChange, DealStatus, Pipeline, StageKind
+from revline.pr.models import Coverage, MediaContact, PressRelease, ReleaseStatus
+from revline.quotes.models import Product
+from revline.sales.models import (
+    Activity,
+    BookingAvailability,
+    Deal,
+    DealStageChange,
+    DealStatus,
+    Pipeline,
+    StageKind,
+)
 from revline.sales.services import activity_log, deal_close_won, deal_create, deal_move_stage
 from revline.tracking.models import Touchpoint, TouchpointKind, TrackedLink, Visitor
 from revline.tracking.services import RequestInfo
@@ -158,6 +168,28 @@ def digest() -> str:
             for e in TimelineEvent.objects.select_related("contact")
         ),
         _sorted(Tag.objects.annotate(n=Count("contacts")).values_list("name", "n")),
+        _sorted(
+            Campaign.objects.values_list(
+                "name", "objective", "audience", "goal_leads", "goal_pipeline", "goal_revenue"
+            )
+        ),
+        _sorted(
+            AdSpend.objects.values_list(
+                "campaign__name", "date", "source", "spend", "impressions", "clicks"
+            )
+        ),
+        _sorted(
+            Coverage.objects.values_list(
+                "outlet", "title", "url", "published_on", "reach", "sentiment", "release__title"
+            )
+        ),
+        _sorted(MediaContact.objects.values_list("name", "outlet", "email", "phone")),
+        _sorted(
+            ContentItem.objects.values_list(
+                "title", "status", "url", "publish_date", "campaign__name", "created_at"
+            )
+        ),
+        _sorted(Touchpoint.objects.values_list("occurred_at", "visitor_id", "content_item__title")),
     ]
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
@@ -195,6 +227,97 @@ def test_small_demo_has_every_kind_of_record(small_demo):
     assert set(Pipeline.objects.values_list("name", flat=True)) == {"New business", "Renewals"}
     assert FormSubmission.objects.exists()
     assert Activity.objects.exists()
+
+
+def test_every_demo_campaign_has_a_plan_with_goals(small_demo):
+    campaigns = Campaign.objects.all()
+    assert all(c.audience and c.objective for c in campaigns)
+    search = Campaign.objects.get(utm_campaign="crm-switch")
+    assert (search.objective, search.goal_leads, search.goal_mqls, search.goal_sqls) == (
+        "pipeline",
+        600,
+        240,
+        90,
+    )
+    assert (search.goal_pipeline, search.goal_revenue) == (Decimal("900000"), Decimal("250000"))
+    assert Campaign.objects.filter(goal_leads=None).count() == 1  # the newsletter
+
+
+def test_paid_campaigns_have_daily_spend_within_their_budget(small_demo):
+    # Given the demo, then only paid campaigns have spend, one row a day up to yesterday
+    paid = {"paid_search", "paid_social", "display"}
+    assert set(AdSpend.objects.values_list("campaign__channel", flat=True)) == paid
+    assert AdSpend.objects.count() == 831
+    assert AdSpend.objects.filter(creative__isnull=False).exists() is False
+    assert AdSpend.objects.filter(date__gte=TODAY).exists() is False
+    sources = dict(AdSpend.objects.values_list("campaign__channel", "source").distinct())
+    assert sources == {
+        "paid_search": SpendSource.GOOGLE_ADS,
+        "paid_social": SpendSource.LINKEDIN_ADS,
+        "display": SpendSource.MANUAL,
+    }
+    for campaign in Campaign.objects.filter(channel__in=paid):
+        rows = list(campaign.spend.all())
+        total = sum(r.spend for r in rows)
+        assert Decimal("0.6") * campaign.budget <= total <= Decimal("0.95") * campaign.budget
+        assert min(r.date for r in rows) == campaign.start_date
+        for row in rows:
+            assert 0.005 <= row.clicks / row.impressions <= 0.04
+            assert row.spend > 0
+
+
+def test_demo_pr_has_contacts_releases_and_coverage(small_demo):
+    assert MediaContact.objects.count() == 15
+    assert all(m.email.endswith(".example") for m in MediaContact.objects.all())
+    statuses = sorted(PressRelease.objects.values_list("status", flat=True))
+    assert statuses == ["approved", "distributed", "distributed", "draft", "draft", "review"]
+    launch = PressRelease.objects.get(status=ReleaseStatus.DISTRIBUTED, campaign__channel="pr")
+    assert launch.recipients.count() == 8
+    assert Coverage.objects.count() == 40
+    assert Coverage.objects.filter(release=launch).count() == 9
+    assert Coverage.objects.filter(release=launch).exclude(campaign=launch.campaign).count() == 0
+    assert Coverage.objects.filter(published_on__gte=TODAY).exists() is False
+    assert Coverage.objects.filter(competitors__isnull=False).exists()
+    assert all(c.url.split("/")[2].endswith(".example") for c in Coverage.objects.all())
+
+
+def test_demo_content_library_spans_past_and_future_and_gets_views(small_demo):
+    assert ContentItem.objects.count() == 30
+    assert ContentItem.objects.filter(status=ContentStatus.PUBLISHED).count() == 20
+    assert not ContentItem.objects.filter(
+        status=ContentStatus.PUBLISHED, publish_date__gt=TODAY
+    ).exists()
+    assert ContentItem.objects.filter(publish_date__gt=TODAY).count() == 9
+    assert ContentItem.objects.filter(status=ContentStatus.IDEA, publish_date=None).count() == 1
+    assert all(
+        i.url.startswith("https://www.northbeam.example/")
+        for i in ContentItem.objects.exclude(url="")
+    )
+    # Credited views are page views of the item's own campaign, after it was published
+    credited = Touchpoint.objects.exclude(content_item=None).select_related("content_item")
+    assert credited.exists()
+    for touch in credited:
+        assert touch.kind == TouchpointKind.PAGE_VIEW
+        assert touch.campaign_id == touch.content_item.campaign_id
+        assert touch.occurred_at.date() >= touch.content_item.publish_date
+
+
+def test_paid_campaigns_have_a_creative_for_every_call_to_action(small_demo):
+    assert Product.objects.count() == 4
+    assert BookingAvailability.objects.count() == 60  # 6 reps, 5 days, 2 windows
+    for campaign in Campaign.objects.filter(channel__in=["paid_search", "paid_social", "display"]):
+        creatives = {c.cta_action: c for c in campaign.creatives.all()}
+        assert set(creatives) == {CtaAction.FORM, CtaAction.BOOK_MEETING, CtaAction.BUY_NOW}
+        assert creatives[CtaAction.FORM].landing_page.is_published
+        assert creatives[CtaAction.BOOK_MEETING].booking_user.availability.exists()
+        assert creatives[CtaAction.BUY_NOW].product.is_active
+        assert all(c.link.campaign_id == campaign.pk for c in creatives.values())
+    assert Creative.objects.count() == 9
+    workspace = Workspace.objects.get()
+    assert (workspace.site_origins, workspace.tracking_requires_consent) == (
+        "https://www.northbeam.example",
+        False,
+    )
 
 
 def test_demo_users_cover_every_role_and_log_in_with_the_documented_password(small_demo):
@@ -466,9 +589,11 @@ def test_command_force_replaces_everything_with_the_demo_and_shows_progress(admi
     out = io.StringIO()
     call_command("demo", "--force", "--scale", str(SMALL), stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[0] == "[1/8] users and teams: 9 users, 2 teams"
-    assert "[5/8] touchpoints 1,000/1,000" in lines
-    assert "[8/8] timeline" in lines
+    assert lines[0] == "[1/9] users and teams: 9 users, 2 teams"
+    assert "[5/9] touchpoints 1,000/1,000" in lines
+    assert "[8/9] timeline" in lines
+    assert "[9/9] marketing plans, ad spend, PR, content library and calls to action" in lines
+    assert "      831 spend days, 15 media contacts, 30 content items, 9 creatives" in lines
     assert "  admin    revline-demo   Admin" in lines
     assert not Contact.objects.filter(email="old@me.example").exists()
     assert Contact.objects.count() == 100
@@ -520,7 +645,7 @@ def test_revline_demo_exits_non_zero_on_a_non_empty_database_and_force_loads_it(
     # And with --force it replaces the data with the demo, showing progress as it goes
     forced = revline("demo", "--force", "--scale", "0.02")
     assert forced.returncode == 0, forced.stderr
-    assert "[5/8] touchpoints 400/400" in forced.stdout.splitlines()
+    assert "[5/9] touchpoints 400/400" in forced.stdout.splitlines()
     assert _sqlite_counts(tmp_path / "revline.sqlite3") == {
         "core_user": 9,
         "people_contact": 40,

@@ -3,7 +3,10 @@
 `revline demo` (and `revline run` on an empty database) builds it: 9 people in every role,
 10 campaigns across 8 channels with landing pages and tracked links, 300 companies, 2,000
 contacts, 20,000 touchpoints over the past year, and 300 deals in two pipelines, about a
-quarter won and a fifth lost, so every page and report has real numbers to show.
+quarter won and a fifth lost, so every page and report has real numbers to show. On top come
+campaign plans and goals, daily ad spend for the paid campaigns, PR (media contacts, releases,
+coverage), a content library, products, bookable reps and creatives for every call to action
+(see marketing.py).
 
 Deterministic: one seeded random generator drives every choice, so two builds hold the same
 names, amounts, stages and counts. Times are fixed offsets back from "today" (midnight UTC of
@@ -26,6 +29,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 
 from . import catalog
+from .marketing import write_marketing
 from .plan import DemoSize, Planner
 from .setup import create_setup
 from .write import write_lifecycle, write_people, write_sales, write_timeline, write_tracking
@@ -35,7 +39,7 @@ DEMO_PASSWORD = catalog.DEMO_PASSWORD
 DEMO_LOGINS: list[tuple[str, str, str]] = [
     (u.username, DEMO_PASSWORD, u.label) for u in catalog.USERS
 ]
-STEPS = 8
+STEPS = 9
 
 
 class DemoRefused(Exception):
@@ -177,6 +181,9 @@ def demo_build(
         write_sales(plan, report.count)
         report.next("timeline")
         write_timeline(plan, report.count)
+        report.next("marketing plans, ad spend, PR, content library and calls to action")
+        marketing = write_marketing(setup, seed)
+        report.say("      " + ", ".join(f"{n:,} {label}" for label, n in marketing.items()))
     summary = DemoSummary(
         users=len(setup.users),
         campaigns=len(setup.campaigns),
