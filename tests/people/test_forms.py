@@ -3,7 +3,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from revline.people.forms import ContactForm, NoteForm, add_service_errors, parse_tags
+from revline.core.forms import add_service_errors
+from revline.people.forms import ContactForm, NoteForm, parse_tags
 from revline.people.services import contact_create
 
 

@@ -10,7 +10,9 @@ from revline.campaigns.models import Campaign
 from revline.sales.models import Deal, DealStatus
 from revline.tracking.models import Touchpoint
 
-from .attribution import MODEL_LABELS, AttributionResult, Journey, Model, attribute
+from .attribution import MODEL_LABELS, AttributionResult, Credit, Journey, Model, attribute
+
+_NO_CREDIT = Credit()
 
 
 @dataclass(frozen=True)
@@ -87,10 +89,11 @@ def campaign_attribution(
                 name=campaign.name,
                 channel=campaign.get_channel_display(),
                 revenue={
-                    m.value: results[m].credits.get(campaign_id, _ZERO).revenue for m in models
+                    m.value: results[m].credits.get(campaign_id, _NO_CREDIT).revenue for m in models
                 },
                 conversions={
-                    m.value: results[m].credits.get(campaign_id, _ZERO).conversions for m in models
+                    m.value: results[m].credits.get(campaign_id, _NO_CREDIT).conversions
+                    for m in models
                 },
             )
         )
@@ -104,11 +107,3 @@ def campaign_attribution(
         currency=settings.CURRENCY,
         excluded_other_currency=excluded,
     )
-
-
-class _Zero:
-    revenue = Decimal("0")
-    conversions = 0.0
-
-
-_ZERO = _Zero()

@@ -8,12 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from revline.core import permissions
+from revline.core.forms import add_service_errors
 from revline.core.models import User
 
 from . import creative_selectors, creative_services
 from .creative_forms import CreativeForm
 from .models import Campaign, Creative, CtaAction
-from .views import add_service_errors
 
 
 def _marketer(request: HttpRequest) -> User:

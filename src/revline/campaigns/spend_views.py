@@ -10,13 +10,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from revline.core.forms import add_service_errors
 from revline.core.models import User
 
 from . import services, spend_selectors
 from . import spend_import as parsing
 from .forms import AdSpendForm, ColumnMappingForm, SpendUploadForm
 from .models import AdSpend, Campaign, SpendImport
-from .views import _marketer, add_service_errors
+from .views import _marketer
 
 
 def _spend_row(campaign_pk: int, pk: int) -> AdSpend:

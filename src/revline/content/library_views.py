@@ -3,7 +3,6 @@
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from revline.core import permissions
+from revline.core.forms import add_service_errors
 from revline.core.listing import Column, build_listing
 from revline.core.models import User
 
@@ -47,14 +47,6 @@ def _marketer(request: HttpRequest) -> User:
     user: User = request.user  # type: ignore[assignment]
     permissions.require(permissions.can_manage_marketing(user), library_services.WRITE_DENIED)
     return user
-
-
-def _add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -134,7 +126,7 @@ def content_create(request: HttpRequest) -> HttpResponse:
         try:
             item = library_services.content_item_create(actor=actor, **form.cleaned_data)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"“{item.title}” added to the content library.")
             return redirect("content:item", pk=item.pk)
@@ -154,7 +146,7 @@ def content_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             library_services.content_item_update(actor=actor, item=item, **form.cleaned_data)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"“{item.title}” saved.")
             return redirect("content:item", pk=item.pk)

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from revline.core import permissions
+from revline.core.forms import add_service_errors
 from revline.core.listing import Column, build_listing
 from revline.core.models import User
 
@@ -78,11 +79,7 @@ def _save(form: LandingPageForm, actor: User) -> LandingPage | None:
     try:
         return landing_page_save(actor=actor, page=form.instance)
     except ValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            form.add_error(None, exc)
-            return None
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        add_service_errors(form, exc)
         return None
 
 

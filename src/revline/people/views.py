@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from revline.core import permissions
+from revline.core.forms import add_service_errors
 from revline.core.models import User
 from revline.sales.services import activity_log
 
@@ -16,7 +17,6 @@ from .forms import (
     ContactFilterForm,
     ContactForm,
     NoteForm,
-    add_service_errors,
 )
 from .models import Company, Contact
 

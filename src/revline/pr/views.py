@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from revline.core import permissions
+from revline.core.forms import add_service_errors
 from revline.core.models import User
 
 from . import selectors, services
@@ -23,7 +24,6 @@ from .forms import (
     PeriodForm,
     PressReleaseForm,
     TransitionForm,
-    add_service_errors,
 )
 from .metrics import default_period
 from .models import Coverage, MediaContact, PressRelease, ReleaseStatus, Sentiment

@@ -1,6 +1,5 @@
 """Product pages for the team, and the public order page a 'buy now' CTA leads to."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from revline.campaigns.creative_selectors import creative_for_public_key
 from revline.campaigns.models import Creative, CtaAction
 from revline.core import permissions
+from revline.core.forms import add_service_errors
 from revline.core.listing import Column, build_listing
 from revline.core.models import User
 from revline.core.ratelimit import public_rate_limit
@@ -35,14 +35,6 @@ STATUSES = [("active", "Active"), ("inactive", "Inactive")]
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _add_errors(form: forms.Form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @login_required
@@ -89,7 +81,7 @@ def product_create(request: HttpRequest) -> HttpResponse:
         try:
             product = services.product_create(actor=actor, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Product “{product.name}” created.")
             return redirect("quotes:products")
@@ -110,7 +102,7 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             updated = services.product_update(actor=actor, product=product, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Product “{updated.name}” saved.")
             return redirect("quotes:products")
@@ -164,7 +156,7 @@ def buy(request: HttpRequest, key: str) -> HttpResponse:
                 info=request_info(request),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             response = redirect("quotes:buy_done", key=key, ref=selectors.order_ref(result.order))
             if result.visitor_id is not None:

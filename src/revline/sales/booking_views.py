@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from revline.campaigns.creative_selectors import creative_for_public_key
 from revline.campaigns.models import Creative, CtaAction
 from revline.core import permissions
+from revline.core.forms import add_service_errors
 from revline.core.models import User
 from revline.core.ratelimit import client_ip, public_rate_limit
 from revline.tracking.services import parse_visitor_id
@@ -24,14 +24,6 @@ from . import booking_selectors, booking_services
 from .booking_forms import WEEKDAYS, AvailabilityForm, AvailabilityUserForm, BookingForm
 from .models import BookingAvailability
 from .slots import slots_by_day
-
-
-def _add_errors(form: forms.Form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _availability_target(request: HttpRequest, actor: User, users: Any) -> User:
@@ -75,7 +67,7 @@ def availability(request: HttpRequest) -> HttpResponse:
         try:
             booking_services.availability_add(actor=actor, user=target, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Availability added.")
             return redirect(_availability_url(actor, target))
@@ -155,7 +147,7 @@ def book(request: HttpRequest, key: str) -> HttpResponse:
                 info=request_info(request),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             response = redirect(
                 "quotes:book_done", key=key, ref=booking_selectors.meeting_ref(result.meeting)

@@ -1,6 +1,5 @@
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -10,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from revline.core import permissions
+from revline.core.forms import add_service_errors
 from revline.core.listing import Column, build_listing
 from revline.core.models import User
 from revline.people.models import Contact
@@ -44,15 +44,6 @@ EDIT_DENIED = "You can only change deals of your own team."
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _add_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the matching form fields, the rest above the form."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @login_required
@@ -138,7 +129,7 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=_user(request), deal=deal, stage=form.cleaned_data["stage"]
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Moved to {deal.stage.name}.")
             return redirect("sales:deal", pk=deal.pk)
@@ -160,7 +151,7 @@ def deal_close(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             close(actor=_user(request), deal=deal, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Deal closed as {deal.get_status_display().lower()}.")
             return redirect("sales:deal", pk=deal.pk)
@@ -194,7 +185,7 @@ def deal_activity(request: HttpRequest, pk: int) -> HttpResponse:
                 occurred_at=data["occurred_at"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Activity logged.")
             return redirect("sales:deal", pk=deal.pk)
@@ -239,7 +230,7 @@ def deal_create(request: HttpRequest) -> HttpResponse:
                 owner=data["owner"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Deal “{deal.name}” created.")
             return redirect("sales:deal", pk=deal.pk)
@@ -259,7 +250,7 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
             if changes:
                 services.deal_update(actor=_user(request), deal=deal, **changes)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Deal saved." if changes else "Nothing changed.")
             return redirect("sales:deal", pk=deal.pk)
@@ -299,7 +290,7 @@ def pipeline_list(request: HttpRequest) -> HttpResponse:
                     is_default=data["is_default"],
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"Pipeline “{pipeline.name}” created.")
                 return redirect("sales:pipelines")
@@ -329,7 +320,7 @@ def pipeline_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 stages=form.stage_changes(),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Pipeline “{pipeline.name}” saved.")
             return redirect("sales:pipelines")
