@@ -4,7 +4,16 @@ Timings are never asserted: they depend on the machine.
 """
 
 import pytest
-from bench.collect import BATCH, NAIVE, SINGLE, PostgresUnavailable, check, main, postgres_bin
+from bench.collect import (
+    BATCH,
+    FLOOR,
+    NAIVE,
+    SINGLE,
+    PostgresUnavailable,
+    check,
+    main,
+    postgres_bin,
+)
 
 TINY = ["--requests", "12", "--batches", "3", "--rounds", "1", "--concurrency", "2",
         "--workers", "1", "--threads", "2", "--warmup", "4", "--replays", "2"]  # fmt: skip
@@ -20,8 +29,9 @@ def postgres_installed() -> bool:
 
 def assert_every_event_counted_once(result: dict) -> None:
     [round_one] = result["rounds"]
-    assert [m["endpoint"] for m in round_one] == [NAIVE, SINGLE, BATCH]
-    assert [(m["requests"], m["errors"]) for m in round_one] == [(12, 0), (12, 0), (3, 0)]
+    assert [m["endpoint"] for m in round_one] == [NAIVE, SINGLE, BATCH, FLOOR]
+    assert [(m["requests"], m["errors"]) for m in round_one] == [(12, 0), (12, 0), (3, 0), (12, 0)]
+    # The floor stores nothing: the counts below hold only the other three loads.
     assert result["errors"] == 0
     # warm-up: 4 naive + 4 single + 1 batch of 50; measured: 12 + 12 + 3 x 50; replays: 2 x 50
     assert result["events"] == {
@@ -41,7 +51,7 @@ def assert_every_event_counted_once(result: dict) -> None:
         "again_accepted": 0,
         "again_duplicates": 100,
     }
-    assert set(result["ratio"]) == {SINGLE, BATCH}
+    assert set(result["ratio"]) == {SINGLE, BATCH, FLOOR}
     assert all(value > 0 for value in result["ratio"].values())
     assert check(result) == []
 
