@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "revline.analytics",
     "revline.quotes",
     "revline.pr",
+    "revline.segments",
+    "revline.email",
 ]
 
 MIDDLEWARE = [

@@ -36,6 +36,13 @@ class Campaign(models.Model):
     name = models.CharField(max_length=200)
     objective = models.CharField(max_length=20, choices=Objective.choices, default=Objective.LEADS)
     audience = models.TextField(blank=True, help_text="Who the campaign is for")
+    audience_segment = models.ForeignKey(
+        "segments.Segment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="campaigns",
+    )
     channel = models.CharField(max_length=20, choices=Channel.choices)
     status = models.CharField(
         max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.PLANNED

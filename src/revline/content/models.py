@@ -62,6 +62,8 @@ class Form(models.Model):
         blank=True,
     )
     consent_wording_version = models.CharField(max_length=50, default="v1")
+    # Consent counts only once the person clicks the link in a confirmation email.
+    double_opt_in = models.BooleanField(default=False)
     campaign = models.ForeignKey(
         "campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="forms"
     )

@@ -69,6 +69,11 @@ class Workspace(models.Model):
         default=False,
         help_text="The website snippet sets no cookie and sends nothing until the visitor consents",
     )
+    email_from_name = models.CharField(max_length=100, blank=True, help_text="Sender name")
+    email_from_address = models.EmailField(blank=True, help_text="Sender address")
+    postal_address = models.TextField(
+        blank=True, help_text="Your postal address, printed in the footer of every marketing email"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

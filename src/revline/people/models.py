@@ -89,6 +89,9 @@ class Contact(models.Model):
         max_length=20, choices=LifecycleStage.choices, default=LifecycleStage.SUBSCRIBER
     )
     lifecycle_changed_at = models.DateTimeField(null=True, blank=True)
+    # Kept current by lead scoring (leads app); segments and automations read them.
+    fit_score = models.IntegerField(default=0)
+    engagement_score = models.IntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -164,3 +167,72 @@ class TimelineEvent(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-pk"]
         indexes = [models.Index(fields=["contact", "-occurred_at"])]
+
+
+class ImportKind(models.TextChoices):
+    CONTACTS = "contacts", "Contacts"
+    COMPANIES = "companies", "Companies"
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", "Uploaded"
+    MAPPED = "mapped", "Mapped"
+    CHECKING = "checking", "Dry run running"
+    CHECKED = "checked", "Dry run done"
+    IMPORTING = "importing", "Importing"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class DuplicatePolicy(models.TextChoices):
+    UPDATE = "update", "Update the existing contact"
+    SKIP = "skip", "Skip the row"
+
+
+class ContactImport(models.Model):
+    """A CSV/XLSX import: the uploaded file on disk, its column mapping, options and progress.
+
+    The file is read as a stream by the background worker (dry run, then import), never loaded
+    whole; `errors` keeps the first bad rows for the report (all of them are counted)."""
+
+    kind = models.CharField(max_length=20, choices=ImportKind.choices, default=ImportKind.CONTACTS)
+    file_name = models.CharField(max_length=255)
+    file_path = models.CharField(max_length=500, help_text="Where the upload is stored")
+    file_size = models.BigIntegerField(default=0)
+    headers = models.JSONField(default=list, blank=True)
+    # {"Column header": "contact field" | "tag" | "consent" | ""}
+    mapping = models.JSONField(default=dict, blank=True)
+    duplicate_policy = models.CharField(
+        max_length=10, choices=DuplicatePolicy.choices, default=DuplicatePolicy.SKIP
+    )
+    # "" (no consent recorded), "column" (the mapped consent column), or "granted" (declared for
+    # the whole file, with the wording below as the proof).
+    consent_mode = models.CharField(max_length=10, blank=True)
+    consent_wording = models.CharField(max_length=500, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    import_good_rows = models.BooleanField(
+        default=False, help_text="Import the good rows even when some rows are bad"
+    )
+    status = models.CharField(
+        max_length=20, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_created = models.PositiveIntegerField(default=0)
+    rows_updated = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0)
+    rows_bad = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    failure = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.file_name
