@@ -3,6 +3,7 @@
 revline run       migrate, load the demo workspace into an empty database, then serve
 revline serve     the web server (gunicorn) and a background worker
 revline worker    the background worker only
+revline scheduler the periodic jobs only (scheduled emails, sequences)
 revline demo      build the demo workspace (refuses a non-empty database without --force)
 revline <cmd>     any Django management command (migrate, createsuperuser, shell, …)
 """
@@ -42,6 +43,9 @@ def serve(host: str, port: int, workers: int, with_worker: bool) -> int:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "revline.settings"}
     if with_worker:
         children.append(subprocess.Popen([sys.executable, "-m", "revline.cli", "worker"], env=env))
+        children.append(
+            subprocess.Popen([sys.executable, "-m", "revline.cli", "scheduler"], env=env)
+        )
     web = subprocess.Popen(  # noqa: S603
         [
             sys.executable,
@@ -124,6 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args.host, args.port, args.workers, not args.no_worker)
     if command == "worker":
         _manage(["db_worker", *argv[1:]])
+        return 0
+    if command == "scheduler":
+        _manage(["scheduler", *argv[1:]])
         return 0
     if command == "demo":
         _manage(["demo", *argv[1:]])

@@ -1,0 +1,59 @@
+"""Periodic jobs: plain functions that `revline scheduler` calls every few seconds.
+
+`revline serve` starts the scheduler beside the background worker. A job does quick work itself
+(find what is due) and enqueues anything long as a background task. Each job runs in turn in one
+process, so a job never overlaps itself; a job that raises is logged and tried again next time.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import close_old_connections
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    path: str  # dotted path of a function taking no arguments
+    every_seconds: float
+
+
+JOBS = [
+    # Scheduled emails whose time has come start sending; stale in-flight sends are recovered.
+    Job("revline.email.send_services.emails_start_due", 15),
+    # Sequences: enrol contacts (segment, score and date triggers) and run the steps that are due.
+    Job("revline.email.sequence_services.sequences_tick", 30),
+]
+
+
+def run_due(
+    jobs: list[Job], last_run: dict[str, float], now: float, *, resolve: Callable[[str], object]
+) -> list[str]:
+    """Run every job whose interval has passed since its last run; returns the paths run."""
+    ran = []
+    for job in jobs:
+        if now - last_run.get(job.path, float("-inf")) < job.every_seconds:
+            continue
+        last_run[job.path] = now
+        ran.append(job.path)
+        try:
+            function = resolve(job.path)
+            assert callable(function)
+            function()
+        except Exception:
+            logger.exception("Periodic job %s failed", job.path)
+        finally:
+            close_old_connections()
+    return ran
+
+
+def run_forever(stop: threading.Event, *, jobs: list[Job] | None = None, tick: float = 1.0) -> None:
+    last_run: dict[str, float] = {}
+    while not stop.is_set():
+        run_due(jobs or JOBS, last_run, time.monotonic(), resolve=import_string)
+        stop.wait(tick)
