@@ -25,6 +25,15 @@ def _fresh_cache(settings, request):
 
 
 @pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):
+    """Background tasks run as soon as they are enqueued (after the commit, as in production).
+
+    A test of the real worker overrides settings.TASKS with the database backend.
+    """
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _fresh_memos():
     """Per-process memos of the public endpoints (site origins, campaign lookups) start empty."""
     tracking_rules_clear()
