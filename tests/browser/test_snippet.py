@@ -252,3 +252,34 @@ def test_custom_events_queued_before_the_snippet_loads_are_sent(
     assert uuid.UUID(visitor_cookie(page, shop.origin) or "").version == 4
     assert page.evaluate("typeof crypto.randomUUID") == "undefined"
     assert page_errors == []
+
+
+def test_a_visitor_from_a_tracked_link_is_the_same_visitor_on_the_site(
+    page: Page, live_server, shop, admin_user, marketer, page_errors
+):
+    # Given a tracked link of a campaign that leads to the shop, which runs the snippet
+    from revline.tracking.services import link_create
+
+    campaign = Campaign.objects.create(
+        name="Spring sale", channel=Channel.PAID_SEARCH, utm_source="google",
+        utm_medium="cpc", utm_campaign="spring-sale",
+    )  # fmt: skip
+    link = link_create(actor=marketer, campaign=campaign, destination_url=f"{shop.origin}/landing")
+    shop.landing = customer_page(live_server)
+    workspace_update(actor=admin_user, site_origins=shop.origin, tracking_requires_consent=False)
+
+    # When a visitor clicks the ad (Revline's redirect) and lands on the shop
+    with page.expect_response(is_collect(live_server)) as first:
+        page.goto(f"{live_server.url}/t/c/{link.token}")
+    assert first.value.status == 200
+
+    # Then the click and the page view belong to one visitor, whose id the shop's cookie keeps
+    click = Touchpoint.objects.get(kind="click")
+    view = Touchpoint.objects.get(kind="page_view")
+    assert view.visitor_id == click.visitor_id
+    assert visitor_cookie(page, shop.origin) == str(click.visitor_id)
+    # And the id was taken out of the address bar and of the recorded URL
+    assert "rl_vid" not in page.url
+    assert "rl_vid" not in view.url
+    assert Visitor.objects.count() == 1
+    assert page_errors == []

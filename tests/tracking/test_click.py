@@ -218,3 +218,31 @@ def test_public_endpoint_is_rate_limited(client, link, settings):
 
     assert statuses == [302, 302, 302, 429, 429]
     assert Touchpoint.objects.count() == 3
+
+
+def test_a_destination_on_the_workspaces_own_site_gets_the_visitor_id(client, link, admin_user):
+    # Given the shop is one of the workspace's site origins (it runs the snippet)
+    from revline.core.workspace import workspace_update
+
+    workspace_update(
+        actor=admin_user, site_origins="https://shop.example", tracking_requires_consent=False
+    )
+    # When the link is clicked
+    response = client.get(f"/t/c/{link.token}")
+    # Then the redirect hands the visitor id to the shop's snippet as rl_vid
+    visitor = Visitor.objects.get()
+    assert response["Location"] == f"{EXPECTED}&rl_vid={visitor.pk}"
+
+
+def test_no_other_site_ever_receives_the_visitor_id(client, link, admin_user):
+    # Given site origins that do not include the link's destination
+    from revline.core.workspace import workspace_update
+
+    workspace_update(
+        actor=admin_user, site_origins="https://other.example", tracking_requires_consent=False
+    )
+    # When the link is clicked
+    response = client.get(f"/t/c/{link.token}")
+    # Then the destination gets its UTM values and nothing else
+    assert response["Location"] == EXPECTED
+    assert "rl_vid" not in response["Location"]

@@ -471,3 +471,50 @@ def test_hostile_strings_are_stored_as_text_and_shown_escaped_on_the_timeline(
     assert "<script>alert(" not in page
     assert "<img src=x" not in page
     assert "<b>bold</b>" not in page
+
+
+# --- The visitor who arrived through a tracked link -----------------------------------------------
+
+
+def test_a_link_visitor_is_joined_to_the_snippets_visitor(client, site, campaign):
+    # Given an ad click recorded for visitor L (by the click redirect), tied to no contact
+    now = timezone.now()
+    clicked = Visitor.objects.create(first_seen_at=now, last_seen_at=now)
+    click = Touchpoint.objects.create(
+        kind="click", occurred_at=now, visitor=clicked, campaign=campaign
+    )
+    # And a returning browser whose snippet visitor S was identified as a contact
+    contact = Contact.objects.create(first_name="Ada", email="ada@example.com")
+    own = Visitor.objects.create(contact=contact, first_seen_at=now, last_seen_at=now)
+
+    # When the snippet sends its batch with the link's visitor id
+    response = post(client, batch(event(), visitor=str(own.pk), link_visitor_id=str(clicked.pk)))
+
+    # Then the click now belongs to the snippet's visitor and to its contact
+    assert response.status_code == 200
+    click.refresh_from_db()
+    assert (click.visitor_id, click.contact_id) == (own.pk, contact.pk)
+    assert Touchpoint.objects.get(kind="page_view").contact == contact
+
+
+def test_a_link_visitor_that_is_a_contact_identifies_the_snippets_visitor(client, site, campaign):
+    # Given the click visitor is known as a contact and the snippet's visitor is anonymous
+    now = timezone.now()
+    contact = Contact.objects.create(first_name="Ada", email="ada@example.com")
+    clicked = Visitor.objects.create(contact=contact, first_seen_at=now, last_seen_at=now)
+    anonymous = str(uuid.uuid4())
+    post(client, batch(event(), visitor=anonymous))
+    # When the snippet sends the link's visitor id
+    post(client, batch(event(), visitor=anonymous, link_visitor_id=str(clicked.pk)))
+    # Then the snippet's visitor and all its touchpoints are the contact's
+    assert Visitor.objects.get(pk=anonymous).contact == contact
+    assert list(Touchpoint.objects.values_list("contact_id", flat=True)) == [contact.pk] * 2
+
+
+def test_an_unknown_or_malformed_link_visitor_id(client, site):
+    # An unknown id changes nothing else; a malformed one is refused with the field named
+    assert post(client, batch(event(), link_visitor_id=str(uuid.uuid4()))).status_code == 200
+    response = post(client, batch(event(), link_visitor_id="not-a-uuid"))
+    assert response.status_code == 400
+    assert response.json()["field"] == "link_visitor_id"
+    assert Touchpoint.objects.count() == 1

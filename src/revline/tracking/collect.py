@@ -34,7 +34,7 @@ MAX_AGE = timedelta(days=7)
 
 EVENT_TYPES = ("page_view", "cta_click")
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
-BATCH_KEYS = frozenset({"visitor_id", "events", "consent"})
+BATCH_KEYS = frozenset({"visitor_id", "events", "consent", "link_visitor_id"})
 EVENT_KEYS = frozenset({"id", "type", "ts", "url", "referrer", "title", "utm", "label", "props"})
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -85,6 +85,9 @@ class Batch:
     visitor_id: uuid.UUID
     consent: bool
     events: tuple[Event, ...]
+    # The visitor id a tracked link's redirect put in the landing URL (rl_vid), sent once by a
+    # snippet that already had its own id: the two visitors are one person.
+    link_visitor_id: uuid.UUID | None = None
 
 
 def _reject_constant(name: str) -> Any:
@@ -250,6 +253,11 @@ def batch_parse(body: bytes, *, now: datetime) -> Batch:
     if unknown:
         raise BatchError("is not a known field.", field=str(unknown[0])[:40])
     visitor_id = uuid.UUID(_uuid_text(data.get("visitor_id"), index=None, name="visitor_id"))
+    link_visitor_id = None
+    if data.get("link_visitor_id") is not None:
+        link_visitor_id = uuid.UUID(
+            _uuid_text(data["link_visitor_id"], index=None, name="link_visitor_id")
+        )
     consent = data.get("consent", False)
     if not isinstance(consent, bool):
         raise BatchError("must be true or false.", field="consent")
@@ -269,4 +277,6 @@ def batch_parse(body: bytes, *, now: datetime) -> Batch:
                 "repeats the id of an earlier event in this batch.", index=i, field="id"
             )
         seen.add(event.id)
-    return Batch(visitor_id=visitor_id, consent=consent, events=parsed)
+    return Batch(
+        visitor_id=visitor_id, consent=consent, events=parsed, link_visitor_id=link_visitor_id
+    )

@@ -241,6 +241,26 @@ def _insert_postgresql(rows: list[list[Any]]) -> int:
         return cursor.rowcount
 
 
+def visitor_merge(*, into_id: uuid.UUID, other_id: uuid.UUID, contact_id: int | None) -> int | None:
+    """Move the other visitor's touchpoints (the ad click that brought this browser to the site)
+    to this visitor, and take its contact when this one has none. Returns the contact id now in
+    force. Rare (once per visitor who clicks a tracked link), so the ORM is fine here."""
+    other = Visitor.objects.filter(pk=other_id).first()
+    if other is None:
+        return contact_id
+    if contact_id is None and other.contact_id is not None:
+        contact_id = other.contact_id
+        Visitor.objects.filter(pk=into_id).update(contact_id=contact_id)
+        Touchpoint.objects.filter(visitor_id=into_id, contact__isnull=True).update(
+            contact_id=contact_id
+        )
+    moved = Touchpoint.objects.filter(visitor_id=other_id)
+    if contact_id is not None:
+        moved.filter(contact__isnull=True).update(contact_id=contact_id)
+    moved.update(visitor_id=into_id)
+    return contact_id
+
+
 def _insert_touchpoints(*, batch: Batch, contact_id: int | None, user_agent: str) -> int:
     """Insert the batch's events, skipping ids already stored; returns how many were inserted."""
     rows = _rows(batch=batch, contact_id=contact_id, user_agent=user_agent)
@@ -256,6 +276,10 @@ def _store(*, batch: Batch, user_agent: str, now: datetime) -> CollectResult:
             first_seen=min(event.occurred_at for event in batch.events),
             now=now,
         )
+        if batch.link_visitor_id and batch.link_visitor_id != batch.visitor_id:
+            contact_id = visitor_merge(
+                into_id=batch.visitor_id, other_id=batch.link_visitor_id, contact_id=contact_id
+            )
         inserted = _insert_touchpoints(batch=batch, contact_id=contact_id, user_agent=user_agent)
     return CollectResult(accepted=inserted, duplicates=len(batch.events) - inserted)
 

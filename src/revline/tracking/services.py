@@ -12,6 +12,7 @@ from django.utils import timezone
 from revline.campaigns.models import Campaign, Creative
 from revline.core import permissions
 from revline.core.models import User
+from revline.core.workspace import tracking_rules
 from revline.people.models import Contact
 
 from .models import Touchpoint, TouchpointKind, TrackedLink, Visitor
@@ -52,12 +53,22 @@ def link_utm_values(link: TrackedLink) -> dict[str, str]:
     return {k: v for k, v in values.items() if v}
 
 
-def redirect_url(link: TrackedLink) -> str:
-    """The stored destination with the link's UTM values; UTM keys already in it are replaced."""
+LINK_VISITOR_PARAM = "rl_vid"
+
+
+def redirect_url(link: TrackedLink, *, visitor_id: uuid.UUID | None = None) -> str:
+    """The stored destination with the link's UTM values; UTM keys already in it are replaced.
+
+    With a visitor id, destinations on the workspace's own site origins also get rl_vid=<id>, so
+    the website snippet there knows the visitor who clicked (its cookie lives on another domain).
+    No other site ever receives the id.
+    """
     parts = urlsplit(link.destination_url)
-    utm = link_utm_values(link)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in utm]
-    query.extend(utm.items())
+    params = dict(link_utm_values(link))
+    if visitor_id is not None and tracking_rules().allows(f"{parts.scheme}://{parts.netloc}"):
+        params[LINK_VISITOR_PARAM] = str(visitor_id)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    query.extend(params.items())
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 

@@ -53,7 +53,7 @@ def click(request: HttpRequest, token: str) -> HttpResponse:
         visitor_id=parse_visitor_id(request.COOKIES.get(VISITOR_COOKIE)),
         info=request_info(request),
     )
-    response = HttpResponseRedirect(redirect_url(link))
+    response = HttpResponseRedirect(redirect_url(link, visitor_id=visitor.id))
     set_visitor_cookie(response, visitor.id)
     response["Referrer-Policy"] = "no-referrer-when-downgrade"
     return response

@@ -39,6 +39,9 @@
   var active = false;
   var consented = false;
   var visitorId = null;
+  // The visitor id a Revline tracked link put in this URL (rl_vid): adopted as this visitor's
+  // id when there is none yet, else sent once so that the server joins the two.
+  var linkVisitorId = linkVisitorParam();
   var pageRecorded = false;
   var queue = [];
   var inflight = null;
@@ -97,8 +100,33 @@
 
   function storedId() {
     var value = cookie(COOKIE);
-    return value && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)
-      ? value : null;
+    return isUuid(value) ? value : null;
+  }
+
+  function isUuid(value) {
+    return !!value && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+  }
+
+  function linkVisitorParam() {
+    var params = new URLSearchParams(location.search);
+    var value = params.get("rl_vid");
+    if (value === null) return null;
+    params.delete("rl_vid");
+    if (window.history && history.replaceState) {
+      var query = params.toString();
+      try {
+        history.replaceState(history.state, "",
+          location.pathname + (query ? "?" + query : "") + location.hash);
+      } catch (e) { /* sandboxed frame: the parameter just stays visible */ }
+    }
+    return isUuid(value) ? value.toLowerCase() : null;
+  }
+
+  // A visitor id for a browser that has none: the one from the link when there is one.
+  function newId() {
+    var id = linkVisitorId || uuid4();
+    linkVisitorId = null;
+    return id;
   }
 
   function utm() {
@@ -172,7 +200,9 @@
   }
 
   function body(events) {
-    return JSON.stringify({ visitor_id: visitorId, consent: consented, events: events });
+    var data = { visitor_id: visitorId, consent: consented, events: events };
+    if (linkVisitorId && linkVisitorId !== visitorId) data.link_visitor_id = linkVisitorId;
+    return JSON.stringify(data);
   }
 
   // Sends one batch; a network error, 429 or 5xx puts it back (same ids, so a retry that the
@@ -186,6 +216,7 @@
       headers: { "Content-Type": "text/plain;charset=UTF-8" }
     }).then(function (response) {
       if (response.status === 429 || response.status >= 500) throw new Error("retry");
+      if (response.ok) linkVisitorId = null;
       retryMs = FLUSH_MS;
       return true;
     }).catch(function () {
@@ -234,7 +265,7 @@
   function consent(granted) {
     if (granted) {
       setCookie(OPT_OUT, "", 0);
-      visitorId = visitorId || storedId() || uuid4();
+      visitorId = visitorId || storedId() || newId();
       setCookie(COOKIE, visitorId, COOKIE_AGE);
       consented = true;
       if (!active) {
@@ -284,7 +315,7 @@
     visitorId = storedId();
     active = consented = visitorId !== null;
   } else if (cookie(OPT_OUT) !== "1") {
-    visitorId = storedId() || uuid4();
+    visitorId = storedId() || newId();
     setCookie(COOKIE, visitorId, COOKIE_AGE);
     active = true;
   }
