@@ -1,6 +1,7 @@
 """The `revline` command.
 
 revline run       migrate, load the demo workspace into an empty database, then serve
+                  (email goes to the outbox page unless REVLINE_EMAIL_BACKEND is set)
 revline serve     the web server (gunicorn) and a background worker
 revline worker    the background worker only
 revline scheduler the periodic jobs only (scheduled emails, sequences)
@@ -118,6 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         args = parser.parse_args(argv[1:])
         if command == "run":
+            # The quick start needs no mail server: email is kept in the outbox page
+            # (/email/outbox/) unless a backend is configured.
+            os.environ.setdefault("REVLINE_EMAIL_BACKEND", "outbox")
             _migrate()
             from revline.core.demo import database_is_empty, demo_build
 
