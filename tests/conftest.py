@@ -3,6 +3,7 @@ import pytest
 from revline.core.models import Role, Team, User
 from revline.core.services import user_create
 from revline.core.workspace import tracking_rules_clear
+from revline.email.rendering import workspace_name_clear
 from revline.tracking.ingest import lookups_clear
 
 PASSWORD = "correct-horse-battery"
@@ -38,6 +39,7 @@ def _fresh_memos():
     """Per-process memos of the public endpoints (site origins, campaign lookups) start empty."""
     tracking_rules_clear()
     lookups_clear()
+    workspace_name_clear()
 
 
 @pytest.fixture

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_ratelimit",
+    "anymail",
     "revline.core",
     "revline.people",
     "revline.campaigns",
@@ -212,8 +213,12 @@ TASKS = {
     }
 }
 
-EMAIL_BACKEND = os.environ.get(
+# "outbox" keeps every message in the database (the /email/outbox/ page) instead of sending it.
+_email_backend = os.environ.get(
     "REVLINE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_BACKEND = {"outbox": "revline.email.backends.OutboxBackend"}.get(
+    _email_backend, _email_backend
 )
 EMAIL_HOST = os.environ.get("REVLINE_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("REVLINE_EMAIL_PORT", "1025"))
@@ -223,11 +228,29 @@ EMAIL_USE_TLS = _env_bool("REVLINE_EMAIL_TLS", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("REVLINE_FROM_EMAIL", "Revline <noreply@revline.local>")
 
+# Email service providers through django-anymail: set REVLINE_EMAIL_BACKEND to e.g.
+# anymail.backends.postmark.EmailBackend and give its settings as REVLINE_ANYMAIL_<NAME>
+# (REVLINE_ANYMAIL_POSTMARK_SERVER_TOKEN=...). The tracking webhooks under /anymail/ are served
+# only when REVLINE_ANYMAIL_WEBHOOK_SECRET ("user:password", HTTP basic auth) is set: without it
+# anyone could post fake bounces and suppress addresses.
+ANYMAIL: dict[str, str] = {
+    name.removeprefix("REVLINE_ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("REVLINE_ANYMAIL_") and value
+}
+# Secret path part of the DSN webhook (POST /e/dsn/<secret>); blank turns the endpoint off.
+REVLINE_DSN_SECRET = os.environ.get("REVLINE_DSN_SECRET", "")
+
 # Public endpoints (tracking, forms) are limited per client IP: requests per minute.
 REVLINE_PUBLIC_RATE_LIMIT = int(os.environ.get("REVLINE_PUBLIC_RATE_LIMIT", "120"))
 # The website snippet's event endpoint (/t/collect) has its own, higher limit: many visitors of
 # a site may share one address (an office, a mobile carrier), each sending a batch every 5 s.
 REVLINE_COLLECT_RATE_LIMIT = int(os.environ.get("REVLINE_COLLECT_RATE_LIMIT", "1200"))
+# The links in sent emails (open pixel, clicks, unsubscribe) are fetched by mailbox providers
+# for many recipients from few addresses: a higher per-IP limit.
+REVLINE_EMAIL_RATE_LIMIT = int(os.environ.get("REVLINE_EMAIL_RATE_LIMIT", "6000"))
+# The largest contact import file accepted (bytes).
+REVLINE_IMPORT_MAX_BYTES = int(os.environ.get("REVLINE_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 # Number of reverse proxies in front of Revline whose X-Forwarded-For may be trusted.
 REVLINE_TRUSTED_PROXIES = int(os.environ.get("REVLINE_TRUSTED_PROXIES", "0"))
 

@@ -163,6 +163,9 @@ def test_openapi_document_lists_every_path(client):
         "/api/v1/deals/{deal_id}/lost",
         "/api/v1/deals/{deal_id}/move",
         "/api/v1/deals/{deal_id}/won",
+        "/api/v1/email/suppressions",
+        "/api/v1/email/suppressions/{suppression_id}/remove",
+        "/api/v1/email/topics",
         "/api/v1/me",
         "/api/v1/pipelines",
         "/api/v1/pr/coverage",
@@ -176,6 +179,11 @@ def test_openapi_document_lists_every_path(client):
         "/api/v1/pr/releases/{release_id}/transition",
         "/api/v1/pr/report",
         "/api/v1/reports/attribution",
+        "/api/v1/segments",
+        "/api/v1/segments/count",
+        "/api/v1/segments/{segment_id}",
+        "/api/v1/segments/{segment_id}/contacts",
+        "/api/v1/segments/{segment_id}/count",
     ]
     assert sorted(schema["paths"]["/api/v1/contacts/{contact_id}"]) == ["delete", "get", "patch"]
     assert schema["components"]["securitySchemes"] == {

@@ -11,7 +11,7 @@ import sys
 import uuid
 from collections import Counter, defaultdict
 from contextlib import closing
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
@@ -34,6 +34,7 @@ from revline.core.demo import (
     demo_build,
 )
 from revline.core.models import Role, Team, User, Workspace
+from revline.email.models import Email, Enrollment, Send, Suppression
 from revline.leads.models import LifecycleTransition
 from revline.people.models import (
     Company,
@@ -57,6 +58,7 @@ from revline.sales.models import (
     StageKind,
 )
 from revline.sales.services import activity_log, deal_close_won, deal_create, deal_move_stage
+from revline.segments.models import Segment
 from revline.tracking.models import Touchpoint, TouchpointKind, TrackedLink, Visitor
 from revline.tracking.services import RequestInfo
 
@@ -197,6 +199,29 @@ def digest() -> str:
             )
         ),
         _sorted(Touchpoint.objects.values_list("occurred_at", "visitor_id", "content_item__title")),
+        _sorted(Segment.objects.values_list("name", "description")),
+        _sorted(
+            Email.objects.values_list("name", "status", "subject", "started_at", "scheduled_at")
+        ),
+        _sorted(
+            Send.objects.values_list(
+                "email__name",
+                "to_address",
+                "state",
+                "sent_at",
+                "first_opened_at",
+                "first_clicked_at",
+                "open_count",
+                "click_count",
+                "unsubscribed_at",
+            )
+        ),
+        _sorted(Suppression.objects.values_list("address", "reason", "source")),
+        _sorted(
+            Enrollment.objects.values_list(
+                "sequence__name", "contact__email", "position", "state", "next_run_at"
+            )
+        ),
     ]
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
@@ -596,10 +621,11 @@ def test_command_force_replaces_everything_with_the_demo_and_shows_progress(admi
     out = io.StringIO()
     call_command("demo", "--force", "--scale", str(SMALL), stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[0] == "[1/9] users and teams: 9 users, 2 teams"
-    assert "[5/9] touchpoints 1,000/1,000" in lines
-    assert "[8/9] timeline" in lines
-    assert "[9/9] marketing plans, ad spend, PR, content library and calls to action" in lines
+    assert lines[0] == "[1/10] users and teams: 9 users, 2 teams"
+    assert "[5/10] touchpoints 1,000/1,000" in lines
+    assert "[8/10] timeline" in lines
+    assert "[9/10] marketing plans, ad spend, PR, content library and calls to action" in lines
+    assert "[10/10] segments, email templates, newsletters sent, a nurture sequence" in lines
     assert "      831 spend days, 15 media contacts, 30 content items, 9 creatives" in lines
     assert "  admin    revline-demo   Admin" in lines
     assert not Contact.objects.filter(email="old@me.example").exists()
@@ -652,7 +678,7 @@ def test_revline_demo_exits_non_zero_on_a_non_empty_database_and_force_loads_it(
     # And with --force it replaces the data with the demo, showing progress as it goes
     forced = revline("demo", "--force", "--scale", "0.02")
     assert forced.returncode == 0, forced.stderr
-    assert "[5/9] touchpoints 400/400" in forced.stdout.splitlines()
+    assert "[5/10] touchpoints 400/400" in forced.stdout.splitlines()
     assert _sqlite_counts(tmp_path / "revline.sqlite3") == {
         "core_user": 9,
         "people_contact": 40,
@@ -671,3 +697,49 @@ def test_visitor_ids_are_valid_random_uuids(small_demo):
     ids = list(Visitor.objects.values_list("id", flat=True))
     assert len(ids) == len(set(ids))
     assert all(isinstance(i, uuid.UUID) and i.version == 4 for i in ids)
+
+
+def test_demo_email_reports_agree_with_the_touchpoints(small_demo):
+    from revline.email.models import (
+        DeliveryEvent,
+        EmailStatus,
+        OutboxMessage,
+        SendClick,
+        SendState,
+        Sequence,
+    )
+    from revline.email.selectors import suppressed_addresses
+    from revline.tracking.models import TouchpointKind
+
+    sent = Email.objects.filter(status=EmailStatus.SENT).order_by("started_at")
+    assert sent.count() == 3
+    assert Email.objects.filter(status=EmailStatus.SCHEDULED, scheduled_at__gt=END).count() == 1
+    for email in sent:
+        window = (email.started_at, email.started_at + timedelta(days=30))
+        for send in Send.objects.filter(email=email).select_related("contact"):
+            opens = Touchpoint.objects.filter(
+                contact=send.contact, kind=TouchpointKind.EMAIL_OPEN,
+                campaign=email.campaign, occurred_at__range=window,
+            )  # fmt: skip
+            # Opened exactly when the history holds an open of that newsletter in the month
+            assert send.open_count == opens.count()
+            assert (send.first_opened_at is not None) == opens.exists()
+            assert send.sent_at is not None and send.sent_at < END
+        assert SendClick.objects.filter(send__email=email).count() == sum(
+            Send.objects.filter(email=email).values_list("click_count", flat=True)
+        )
+    # Bounces and unsubscribes are on the suppression list, each bounce with its report
+    bounced = Send.objects.filter(state=SendState.BOUNCED)
+    assert DeliveryEvent.objects.filter(send__in=bounced).count() == bounced.count()
+    gone = Send.objects.filter(state=SendState.BOUNCED) | Send.objects.filter(
+        unsubscribed_at__isnull=False
+    )
+    assert suppressed_addresses(gone.values_list("to_address", flat=True)) == set(
+        gone.values_list("to_address", flat=True)
+    )
+    # A running sequence with contacts waiting at its steps, and messages to read in the outbox
+    nurture = Sequence.objects.get()
+    assert nurture.steps.count() == 6
+    assert Enrollment.objects.filter(sequence=nurture, state="active").exists()
+    assert OutboxMessage.objects.count() == min(12, Send.objects.filter(email=sent.last()).count())
+    assert not Enrollment.objects.filter(entered_at__gte=END).exists()

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 
 from revline.core.models import User
+from revline.segments.models import Segment
 
 from . import spend_import as parsing
 from .currencies import currency_error
@@ -25,6 +26,7 @@ MAIN_FIELDS = (
     "budget",
     "currency",
     "audience",
+    "audience_segment",
     "description",
 )
 GOAL_FIELDS = ("goal_leads", "goal_mqls", "goal_sqls", "goal_pipeline", "goal_revenue")
@@ -67,6 +69,13 @@ class CampaignForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Who the campaign is for, e.g. “IT leads at logistics firms, 50–500 staff”.",
     )
+    audience_segment = forms.ModelChoiceField(
+        queryset=Segment.objects.none(),
+        required=False,
+        label="Audience segment",
+        empty_label="No segment",
+        help_text="The contacts this campaign targets, as a live segment.",
+    )
     description = forms.CharField(
         required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -108,6 +117,9 @@ class CampaignForm(forms.Form):
         owner.queryset = User.objects.filter(is_active=True).order_by(
             "first_name", "last_name", "username"
         )
+        segment = self.fields["audience_segment"]
+        assert isinstance(segment, forms.ModelChoiceField)
+        segment.queryset = Segment.objects.order_by("name")
         for name, text in UTM_HELP.items():
             self.fields[name].help_text = text
             self.fields[name].widget.attrs["autocomplete"] = "off"
@@ -117,6 +129,7 @@ class CampaignForm(forms.Form):
         names = [*MAIN_FIELDS, *GOAL_FIELDS, *UTM_HELP]
         initial = {name: getattr(campaign, name) for name in names if name != "owner"}
         initial["owner"] = campaign.owner_id
+        initial["audience_segment"] = campaign.audience_segment_id
         return initial
 
     def main_fields(self) -> list[forms.BoundField]:

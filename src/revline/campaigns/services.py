@@ -15,6 +15,7 @@ from django.utils.text import slugify
 
 from revline.core import permissions
 from revline.core.models import User
+from revline.segments.models import Segment
 
 from . import spend_import as parsing
 from .currencies import currency_error
@@ -153,6 +154,7 @@ def campaign_create(
     owner: User | None = None,
     objective: str = Objective.LEADS,
     audience: str = "",
+    audience_segment: Segment | None = None,
     goal_leads: int | None = None,
     goal_mqls: int | None = None,
     goal_sqls: int | None = None,
@@ -193,6 +195,7 @@ def campaign_create(
         owner=owner,
         objective=objective,
         audience=audience.strip(),
+        audience_segment=audience_segment,
         goal_leads=goal_leads,
         goal_mqls=goal_mqls,
         goal_sqls=goal_sqls,
@@ -220,6 +223,7 @@ CAMPAIGN_UPDATABLE = frozenset(
         "owner",
         "objective",
         "audience",
+        "audience_segment",
         *GOAL_FIELDS,
         *UTM_FIELDS,
     }

@@ -47,8 +47,10 @@ class FormSettingsForm(forms.ModelForm):
             "consent_purpose",
             "consent_wording",
             "consent_wording_version",
+            "double_opt_in",
         ]
         labels = {
+            "double_opt_in": "Double opt-in: consent counts only once confirmed by email",
             "submit_label": "Button label",
             "thank_you_message": "Thank-you message",
             "redirect_path": "After submitting, go to",
@@ -60,6 +62,8 @@ class FormSettingsForm(forms.ModelForm):
             "consent_wording": "Blank means the form has no consent checkbox.",
             "consent_wording_version": "Change it whenever you change the wording; each "
             "submission stores the version the visitor agreed to.",
+            "double_opt_in": "A person who ticks the consent box gets an email with a "
+            "confirmation link; their consent is stored (with IP and time) when they confirm.",
         }
         widgets = {"consent_wording": forms.Textarea(attrs={"rows": 2})}
 

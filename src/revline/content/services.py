@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from revline.core import permissions
 from revline.core.models import User
+from revline.email.delivery_services import double_opt_in_request
+from revline.email.sequence_services import sequences_on_form_submitted
 from revline.leads.models import TransitionCause
 from revline.leads.services import lifecycle_advance
 from revline.people.models import Company, Contact, LifecycleStage
@@ -142,8 +144,9 @@ def form_submission_create(
     sent from (None when embedded on another site). `values` keys email, first_name, last_name,
     company, title and phone fill the contact (blank contact fields only); every value is kept
     on the FormSubmission. Creates or merges the contact by email, attaches the visitor's
-    earlier anonymous touchpoints, stores consent (and its wording version) when given, and
-    records the submission as a touchpoint.
+    earlier anonymous touchpoints, stores consent (and its wording version) when given (for a
+    double opt-in form: sends the confirmation email instead, consent is stored on
+    confirmation), and records the submission as a touchpoint.
     """
     consent_from: LandingPage | Form
     if form is not None:
@@ -174,7 +177,12 @@ def form_submission_create(
         contact.company = company
         contact.save(update_fields=["company", "updated_at"])
     visitor_identify(visitor=visitor, contact=contact)
-    if consent:
+    # Double opt-in: consent stays pending until the person confirms from the email we send.
+    pending = consent and form is not None and form.double_opt_in
+    if pending:
+        assert form is not None
+        double_opt_in_request(contact=contact, form=form)
+    elif consent:
         consent_record(
             contact=contact,
             purpose=consent_from.consent_purpose,
@@ -190,7 +198,12 @@ def form_submission_create(
         form=form,
         contact=contact,
         visitor=visitor,
-        data={**values, **utm, "consent": consent},
+        data={
+            **values,
+            **utm,
+            "consent": consent,
+            **({"consent_confirmation": "pending"} if pending else {}),
+        },
         consent_wording_version=consent_from.consent_wording_version if consent else "",
         submitted_at=now,
         ip_address=ip_address,
@@ -222,4 +235,6 @@ def form_submission_create(
         reason=f"Submitted the form on {where}",
         occurred_at=now,
     )
+    if form is not None:
+        sequences_on_form_submitted(contact=contact, form=form, now=now)
     return contact, visitor.id

@@ -81,9 +81,11 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 def register_routers() -> None:
     from revline.analytics.api import router as analytics_router
     from revline.campaigns.api import router as campaigns_router
+    from revline.email.delivery_api import router as email_delivery_router
     from revline.people.api import router as people_router
     from revline.pr.api import router as pr_router
     from revline.sales.api import router as sales_router
+    from revline.segments.api import router as segments_router
 
     from .api_routes import router as core_router
 
@@ -93,6 +95,8 @@ def register_routers() -> None:
     api.add_router("/", sales_router)
     api.add_router("/", analytics_router)
     api.add_router("/", pr_router)
+    api.add_router("/", segments_router)
+    api.add_router("/", email_delivery_router)
 
 
 register_routers()

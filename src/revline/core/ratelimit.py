@@ -32,3 +32,14 @@ def _public_rate(group: str, request: HttpRequest) -> str:
 
 def public_rate_limit(group: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return ratelimit(group=group, key=_ip_key, rate=_public_rate, method=ratelimit.ALL, block=True)
+
+
+def _email_rate(group: str, request: HttpRequest) -> str:
+    return f"{settings.REVLINE_EMAIL_RATE_LIMIT}/m"
+
+
+def email_rate_limit(group: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """For the links in sent emails (open pixel, clicks, one-click unsubscribe): mailbox
+    providers fetch them for many recipients from a few addresses (Gmail's image proxy, Apple
+    Mail Privacy Protection, Gmail's one-click POSTs), so the per-IP limit is higher."""
+    return ratelimit(group=group, key=_ip_key, rate=_email_rate, method=ratelimit.ALL, block=True)

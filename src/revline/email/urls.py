@@ -2,6 +2,8 @@
 
 from django.urls import include, path
 
+from . import template_views
+
 app_name = "email"
 
 urlpatterns = [
@@ -9,4 +11,6 @@ urlpatterns = [
     path("templates/", include("revline.email.template_urls")),
     path("sequences/", include("revline.email.sequence_urls")),
     path("", include("revline.email.delivery_urls")),
+    path("outbox/", include("revline.email.outbox_urls")),
+    path("settings/", template_views.email_settings, name="settings"),
 ]

@@ -59,4 +59,9 @@ def lifecycle_advance(
         reason=reason,
         occurred_at=occurred_at,
     )
+    if to_stage in (LifecycleStage.CUSTOMER, LifecycleStage.EVANGELIST):
+        # Imported here: the email app's sequences call back into this module.
+        from revline.email.sequence_services import enrollments_exit_marketing
+
+        enrollments_exit_marketing(contact=contact, reason="Became a customer", now=occurred_at)
     return transition

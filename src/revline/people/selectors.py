@@ -83,14 +83,20 @@ def contact_list_queryset() -> QuerySet[Contact]:
 
 
 def contact_listing(request: HttpRequest, *, skip_filters: Collection[str] = ()) -> Listing:
-    """The contacts list page: `?q=`, the filters of CONTACT_FILTERS, `?sort=` and `?page=`.
+    """The contacts list page: `?q=`, the filters of CONTACT_FILTERS, `?segment=`, `?sort=`, `?page=`.
 
     `skip_filters` names parameters whose values failed validation; they are ignored.
     """
     filters = {k: v for k, v in CONTACT_FILTERS.items() if k not in skip_filters}
+    contacts = contact_list_queryset()
+    if segment_id := request.GET.get("segment", "").strip():
+        # A segment as a report filter: its compiled condition joins the list's one query.
+        from revline.segments.selectors import segment_filter_q
+
+        contacts = contacts.filter(segment_filter_q(segment_id=segment_id[:20]))
     return build_listing(
         request,
-        contact_list_queryset(),
+        contacts,
         columns=CONTACT_COLUMNS,
         search_fields=CONTACT_SEARCH_FIELDS,
         filters=filters,
@@ -320,8 +326,34 @@ def contact_timeline(*, contact: Contact, limit: int = TIMELINE_LIMIT) -> list[T
         .order_by("-occurred_at", "-pk")[:limit]
     )
     return merge_newest_first(
-        (touchpoint_item(t) for t in touchpoints), (event_item(e) for e in events), limit=limit
+        (touchpoint_item(t) for t in touchpoints),
+        (event_item(e) for e in events),
+        _email_sent_items(contact, limit),
+        limit=limit,
     )
+
+
+def _email_sent_items(contact: Contact, limit: int) -> Iterator[TimelineItem]:
+    """Marketing emails handed to the mail server (opens and clicks are touchpoints)."""
+    from revline.email.models import Send
+
+    sends = (
+        Send.objects.filter(contact=contact, sent_at__isnull=False)
+        .select_related("email")
+        .order_by("-sent_at", "-pk")[:limit]
+    )
+    for send in sends:
+        detail = [f"Subject: {send.email.subject}"] if send.email.subject else []
+        if send.state == "bounced":
+            detail.append("Bounced")
+        yield TimelineItem(
+            occurred_at=send.sent_at,  # type: ignore[arg-type]
+            side="marketing",
+            kind="email_sent",
+            title=f"Email sent: {send.email.name}",
+            detail=tuple(detail),
+            source="Email",
+        )
 
 
 # --- Profiles ----------------------------------------------------------------------------------
@@ -336,9 +368,20 @@ def contact_get(*, pk: int) -> Contact | None:
     )
 
 
+def contacts_by_email(email: str) -> QuerySet[Contact]:
+    """Contacts whose email is `email`, ignoring case. Written to match the unique index on
+    lower(email) (its condition included), which `email__iexact` cannot use: a look-up, not a
+    scan of every contact."""
+    return (
+        Contact.objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=email.strip().lower())
+        .exclude(email="")
+    )
+
+
 def contact_email_taken(*, email: str, exclude_pk: int | None = None) -> bool:
     """Whether another contact already has this email (case-insensitive)."""
-    others = Contact.objects.filter(email__iexact=email.strip())
+    others = contacts_by_email(email)
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
     return bool(email.strip()) and others.exists()

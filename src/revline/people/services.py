@@ -11,6 +11,7 @@ from revline.core.models import User
 
 from . import events
 from .models import Company, ConsentRecord, ConsentStatus, Contact, Tag
+from .selectors import contacts_by_email
 
 CONTACT_FIELDS = (
     "first_name",
@@ -60,7 +61,7 @@ def contact_create(
     contact = Contact(source=source.strip() or "manual")
     _apply(contact, CONTACT_FIELDS, data)
     contact.full_clean(validate_constraints=False)
-    if contact.email and Contact.objects.filter(email__iexact=contact.email).exists():
+    if contact.email and contacts_by_email(contact.email).exists():
         raise ValidationError({"email": "A contact with this email already exists."})
     try:
         with transaction.atomic():
@@ -80,10 +81,7 @@ def contact_update(
     permissions.require(permissions.can_edit_people(actor))
     _apply(contact, CONTACT_FIELDS, data)
     contact.full_clean(validate_constraints=False)
-    if (
-        contact.email
-        and Contact.objects.filter(email__iexact=contact.email).exclude(pk=contact.pk).exists()
-    ):
+    if contact.email and contacts_by_email(contact.email).exclude(pk=contact.pk).exists():
         raise ValidationError({"email": "A contact with this email already exists."})
     try:
         with transaction.atomic():
@@ -133,7 +131,7 @@ def contact_identify(
     email = normalize_email(email)
     if not email:
         raise ValidationError({"email": "An email address is required."})
-    contact = Contact.objects.select_for_update().filter(email__iexact=email).first()
+    contact = contacts_by_email(email).select_for_update().first()
     created = False
     if contact is None:
         try:
@@ -147,7 +145,7 @@ def contact_identify(
                 )
                 created = True
         except IntegrityError:
-            contact = Contact.objects.get(email__iexact=email)
+            contact = contacts_by_email(email).get()
     if created:
         events.contact_created(contact=contact, source=source)
     else:

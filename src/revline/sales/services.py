@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from revline.core import permissions
 from revline.core.models import User
+from revline.email.sequence_services import sequences_on_deal_stage_changed
 from revline.leads.models import TransitionCause
 from revline.leads.services import lifecycle_advance
 from revline.people import events
@@ -180,6 +181,7 @@ def deal_create(
     DealStageChange.objects.create(
         deal=deal, from_stage=None, to_stage=stage, changed_at=now, changed_by=actor
     )
+    sequences_on_deal_stage_changed(deal=deal, stage=stage, now=now)
     if contact is not None:
         events.deal_created(contact=contact, deal=deal, actor=actor, occurred_at=now)
         lifecycle_advance(
@@ -223,6 +225,7 @@ def _move(*, actor: User | None, deal: Deal, stage: Stage, at: datetime) -> None
     DealStageChange.objects.create(
         deal=deal, from_stage=previous, to_stage=stage, changed_at=at, changed_by=actor
     )
+    sequences_on_deal_stage_changed(deal=deal, stage=stage, now=at)
     if deal.contact is not None:
         events.deal_stage_changed(
             contact=deal.contact,

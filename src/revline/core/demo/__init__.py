@@ -6,7 +6,8 @@ contacts, 20,000 touchpoints over the past year, and 300 deals in two pipelines,
 quarter won and a fifth lost, so every page and report has real numbers to show. On top come
 campaign plans and goals, daily ad spend for the paid campaigns, PR (media contacts, releases,
 coverage), a content library, products, bookable reps and creatives for every call to action
-(see marketing.py).
+(see marketing.py), and the audiences and email (segments, templates, three newsletters sent,
+a running nurture sequence, the suppression list and an outbox to read; see audiences.py).
 
 Deterministic: one seeded random generator drives every choice, so two builds hold the same
 names, amounts, stages and counts. Times are fixed offsets back from "today" (midnight UTC of
@@ -29,6 +30,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 
 from . import catalog
+from .audiences import write_audiences
 from .marketing import write_marketing
 from .plan import DemoSize, Planner
 from .setup import create_setup
@@ -39,7 +41,7 @@ DEMO_PASSWORD = catalog.DEMO_PASSWORD
 DEMO_LOGINS: list[tuple[str, str, str]] = [
     (u.username, DEMO_PASSWORD, u.label) for u in catalog.USERS
 ]
-STEPS = 9
+STEPS = 10
 
 
 class DemoRefused(Exception):
@@ -184,6 +186,9 @@ def demo_build(
         report.next("marketing plans, ad spend, PR, content library and calls to action")
         marketing = write_marketing(setup, seed)
         report.say("      " + ", ".join(f"{n:,} {label}" for label, n in marketing.items()))
+        report.next("segments, email templates, newsletters sent, a nurture sequence")
+        audiences = write_audiences(setup, seed)
+        report.say("      " + ", ".join(f"{n:,} {label}" for label, n in audiences.items()))
     summary = DemoSummary(
         users=len(setup.users),
         campaigns=len(setup.campaigns),

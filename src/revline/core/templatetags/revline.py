@@ -34,6 +34,10 @@ def get_item(mapping: dict[str, Any], key: str) -> Any:
 
 
 @register.simple_tag(takes_context=True)
-def nav_active(context: template.Context, prefix: str) -> str:
+def nav_active(context: template.Context, prefix: str, *inner: str) -> str:
+    """ "active" on pages under `prefix`, except those under one of the `inner` prefixes (which
+    have navigation entries of their own)."""
     request = context.get("request")
-    return "active" if request is not None and request.path.startswith(prefix) else ""
+    if request is None or not request.path.startswith(prefix):
+        return ""
+    return "" if any(request.path.startswith(p) for p in inner) else "active"
