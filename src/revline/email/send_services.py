@@ -502,16 +502,27 @@ def _claim(email_id: int, size: int, now: datetime) -> list[int]:
     PostgreSQL concurrent workers skip each other's locked rows instead of waiting."""
     if connection.features.can_return_columns_from_insert:
         table = Send._meta.db_table
-        lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
-        sql = (
-            f"UPDATE {table} SET state = %s, claimed_at = %s, attempts = attempts + 1 "  # noqa: S608
-            f"WHERE id IN (SELECT id FROM {table} WHERE email_id = %s AND state = %s "
-            f"ORDER BY id LIMIT %s{lock}) AND state = %s RETURNING id"
-        )
-        params: list[Any] = [
-            str(SendState.SENDING), now, email_id, str(SendState.QUEUED), size,
-            str(SendState.QUEUED),
-        ]  # fmt: skip
+        params: list[Any]
+        if connection.vendor == "postgresql":
+            # The locked rows are picked once in a CTE: as `id IN (SELECT … LIMIT n FOR UPDATE
+            # SKIP LOCKED)` PostgreSQL may run the sub-select again per row and claim them all.
+            sql = (
+                f"WITH picked AS (SELECT id FROM {table} WHERE email_id = %s AND state = %s "  # noqa: S608
+                f"ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) "
+                f"UPDATE {table} AS s SET state = %s, claimed_at = %s, attempts = s.attempts + 1 "
+                f"FROM picked WHERE s.id = picked.id RETURNING s.id"
+            )
+            params = [email_id, str(SendState.QUEUED), size, str(SendState.SENDING), now]
+        else:
+            sql = (
+                f"UPDATE {table} SET state = %s, claimed_at = %s, attempts = attempts + 1 "  # noqa: S608
+                f"WHERE id IN (SELECT id FROM {table} WHERE email_id = %s AND state = %s "
+                f"ORDER BY id LIMIT %s) AND state = %s RETURNING id"
+            )
+            params = [
+                str(SendState.SENDING), now, email_id, str(SendState.QUEUED), size,
+                str(SendState.QUEUED),
+            ]  # fmt: skip
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, params)
             return sorted(row[0] for row in cursor.fetchall())
