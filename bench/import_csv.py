@@ -390,4 +390,5 @@ def main(argv: Sequence[str] | None = None, *, quiet: bool = False) -> dict[str,
 
 
 if __name__ == "__main__":
-    main()
+    outcome = main()
+    sys.exit(0 if outcome.get("ok", True) else 1)
