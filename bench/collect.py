@@ -193,6 +193,43 @@ class Postgres:
         return done.stdout.strip()
 
 
+def machine_info() -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+    }
+
+
+def run_on_postgres(
+    tmp: Path, args: argparse.Namespace, results: dict[str, Any], log: Callable[[str], None],
+    bench: Callable[[Path, str], dict[str, Any]],
+) -> None:  # fmt: skip
+    """Unless --postgres skip: start a throw-away cluster under `tmp`, run `bench(data dir,
+    database URL)` into results["databases"]["postgresql"], stop the cluster. Without PostgreSQL
+    binaries the part is recorded as skipped (an error with --postgres require)."""
+    if args.postgres == "skip":
+        return
+    cluster: Postgres | None = None
+    try:
+        cluster = Postgres(tmp / "pg", args.pg_bin)
+        log(f"[PostgreSQL] starting a throw-away cluster ({cluster.version()})")
+        url = cluster.start()
+        results["machine"]["postgresql"] = cluster.version()
+        pg_dir = tmp / "pg-data"
+        pg_dir.mkdir()
+        results["databases"]["postgresql"] = bench(pg_dir, url)
+    except PostgresUnavailable as exc:
+        if args.postgres == "require":
+            raise
+        results["skipped"]["postgresql"] = str(exc)
+        log(f"PostgreSQL part skipped: {exc}")
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
 # --- The load ----------------------------------------------------------------------------------
 
 
@@ -514,12 +551,7 @@ def main(argv: Sequence[str] | None = None, *, quiet: bool = False) -> dict[str,
     config = {k: v for k, v in vars(args).items() if k not in {"json", "prepare", "pg_bin"}}
     results: dict[str, Any] = {
         "config": config,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version,
-            "platform": platform.platform(),
-        },
+        "machine": machine_info(),
         "databases": {},
         "skipped": {},
     }
@@ -527,26 +559,10 @@ def main(argv: Sequence[str] | None = None, *, quiet: bool = False) -> dict[str,
         sqlite_dir = Path(tmp) / "sqlite"
         sqlite_dir.mkdir()
         results["databases"]["sqlite"] = bench_database("SQLite", args, sqlite_dir, None, log)
-        if args.postgres != "skip":
-            cluster: Postgres | None = None
-            try:
-                cluster = Postgres(Path(tmp) / "pg", args.pg_bin)
-                log(f"[PostgreSQL] starting a throw-away cluster ({cluster.version()})")
-                url = cluster.start()
-                results["machine"]["postgresql"] = cluster.version()
-                pg_dir = Path(tmp) / "pg-data"
-                pg_dir.mkdir()
-                results["databases"]["postgresql"] = bench_database(
-                    "PostgreSQL", args, pg_dir, url, log
-                )
-            except PostgresUnavailable as exc:
-                if args.postgres == "require":
-                    raise
-                results["skipped"]["postgresql"] = str(exc)
-                log(f"PostgreSQL part skipped: {exc}")
-            finally:
-                if cluster is not None:
-                    cluster.stop()
+        run_on_postgres(
+            Path(tmp), args, results, log,
+            lambda pg_dir, url: bench_database("PostgreSQL", args, pg_dir, url, log),
+        )  # fmt: skip
     results["problems"] = {name: check(result) for name, result in results["databases"].items()}
     results["ok"] = not any(results["problems"].values())
     if not quiet:

@@ -25,10 +25,8 @@ import argparse
 import csv
 import json
 import os
-import platform
 import random
 import resource
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -41,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.collect import Postgres, PostgresUnavailable  # noqa: E402
+from bench.collect import machine_info, run_on_postgres  # noqa: E402
 
 GOAL = 0.3
 HEADER = ["Email", "First name", "Last name", "Phone", "Job title", "Country", "Lifecycle stage"]
@@ -333,12 +331,7 @@ def main(argv: Sequence[str] | None = None, *, quiet: bool = False) -> dict[str,
 
     results: dict[str, Any] = {
         "config": {"rows": args.rows, "postgres": args.postgres},
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version,
-            "platform": platform.platform(),
-        },
+        "machine": machine_info(),
         "databases": {},
         "skipped": {},
     }
@@ -353,27 +346,12 @@ def main(argv: Sequence[str] | None = None, *, quiet: bool = False) -> dict[str,
         results["databases"]["sqlite"] = summarise(
             run_worker(csv_path, args.rows, sqlite_dir, None), args.rows
         )
-        if args.postgres != "skip":
-            cluster: Postgres | None = None
-            try:
-                cluster = Postgres(Path(tmp) / "pg", args.pg_bin)
-                log(f"[PostgreSQL] starting a throw-away cluster ({cluster.version()})")
-                url = cluster.start()
-                results["machine"]["postgresql"] = cluster.version()
-                pg_dir = Path(tmp) / "pg-data"
-                pg_dir.mkdir()
-                log("[PostgreSQL] raw insert, then Revline's import")
-                results["databases"]["postgresql"] = summarise(
-                    run_worker(csv_path, args.rows, pg_dir, url), args.rows
-                )
-            except PostgresUnavailable as exc:
-                if args.postgres == "require":
-                    raise
-                results["skipped"]["postgresql"] = str(exc)
-                log(f"PostgreSQL part skipped: {exc}")
-            finally:
-                if cluster is not None:
-                    cluster.stop()
+
+        def postgres_part(pg_dir: Path, url: str) -> dict[str, Any]:
+            log("[PostgreSQL] raw insert, then Revline's import")
+            return summarise(run_worker(csv_path, args.rows, pg_dir, url), args.rows)
+
+        run_on_postgres(Path(tmp), args, results, log, postgres_part)
     results["problems"] = {
         name: check(result, args.rows) for name, result in results["databases"].items()
     }

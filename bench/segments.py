@@ -23,10 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -42,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.collect import Postgres, PostgresUnavailable  # noqa: E402
+from bench.collect import machine_info, run_on_postgres  # noqa: E402
 from bench.run import server_env  # noqa: E402
 
 GOAL = 1.5
@@ -511,12 +508,7 @@ def main(argv: Sequence[str] | None = None, *, quiet: bool = False) -> dict[str,
     config = {k: v for k, v in vars(args).items() if k not in {"json", "worker", "pg_bin"}}
     results: dict[str, Any] = {
         "config": config,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version,
-            "platform": platform.platform(),
-        },
+        "machine": machine_info(),
         "databases": {},
         "skipped": {},
     }
@@ -526,26 +518,10 @@ def main(argv: Sequence[str] | None = None, *, quiet: bool = False) -> dict[str,
         results["databases"]["sqlite"] = bench_database(
             "SQLite", args, sqlite_dir, None, log, quiet
         )
-        if args.postgres != "skip":
-            cluster: Postgres | None = None
-            try:
-                cluster = Postgres(Path(tmp) / "pg", args.pg_bin)
-                log(f"[PostgreSQL] starting a throw-away cluster ({cluster.version()})")
-                url = cluster.start()
-                results["machine"]["postgresql"] = cluster.version()
-                pg_dir = Path(tmp) / "pg-data"
-                pg_dir.mkdir()
-                results["databases"]["postgresql"] = bench_database(
-                    "PostgreSQL", args, pg_dir, url, log, quiet
-                )
-            except PostgresUnavailable as exc:
-                if args.postgres == "require":
-                    raise
-                results["skipped"]["postgresql"] = str(exc)
-                log(f"PostgreSQL part skipped: {exc}")
-            finally:
-                if cluster is not None:
-                    cluster.stop()
+        run_on_postgres(
+            Path(tmp), args, results, log,
+            lambda pg_dir, url: bench_database("PostgreSQL", args, pg_dir, url, log, quiet),
+        )  # fmt: skip
     results["problems"] = {name: check(r) for name, r in results["databases"].items()}
     results["ok"] = not any(results["problems"].values())
     if not quiet:
