@@ -17,6 +17,7 @@ urlpatterns = [
     path("email/", include("revline.email.urls")),
     path("e/", include("revline.email.public_urls")),
     path("", include("revline.quotes.urls")),
+    path("", include("revline.sales.share_public_urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -35,9 +35,9 @@ def world(db, rep_a):
     _touch(bob, social, 5)
     _touch(bob, search, -5)  # after the close: must not count
     won = deal_create(actor=rep_a, name="Ada", amount=Decimal("900"), contact=ada)
-    deal_close_won(actor=rep_a, deal=won, reason="fit", at=NOW - timedelta(days=1))
+    deal_close_won(actor=rep_a, deal=won, note="fit", at=NOW - timedelta(days=1))
     won2 = deal_create(actor=rep_a, name="Bob", amount=Decimal("100"), contact=bob)
-    deal_close_won(actor=rep_a, deal=won2, reason="fit", at=NOW - timedelta(days=1))
+    deal_close_won(actor=rep_a, deal=won2, note="fit", at=NOW - timedelta(days=1))
     deal_create(actor=rep_a, name="Open", amount=Decimal("5000"), contact=bob)
     return search, social
 
@@ -74,7 +74,7 @@ def test_other_currencies_are_counted_out_not_mixed(world, rep_a):
     deal = deal_create(
         actor=rep_a, name="USD", amount=Decimal("10"), currency="USD", contact=contact
     )
-    deal_close_won(actor=rep_a, deal=deal, reason="fit")
+    deal_close_won(actor=rep_a, deal=deal, note="fit")
 
     report = campaign_attribution()
 

@@ -123,7 +123,7 @@ def march(marketer):
     deal = deal_create(
         actor=None, name="Gus deal", amount=Decimal("2000"), contact=gus, created_at=at(12, 10)
     )
-    deal_close_won(actor=None, deal=deal, reason="Fit", at=at(20))
+    deal_close_won(actor=None, deal=deal, note="Fit", at=at(20))
     guide = ContentItem.objects.create(title="Guide <i>", kind=ContentKind.WHITEPAPER)
     ContentItem.objects.create(title="Unread", kind=ContentKind.BLOG_POST)
     for moment in (at(4), at(5), at(6), at(4) - timedelta(days=30)):

@@ -31,7 +31,7 @@ def closed_loop(db, rep_a):
             actor=rep_a, name=f"{contact.email} deal", amount=Decimal(amount), contact=contact
         )
         deal_close_won(
-            actor=rep_a, deal=deal, reason="Fit", at=datetime(2025, 2, day, 12, tzinfo=UTC)
+            actor=rep_a, deal=deal, note="Fit", at=datetime(2025, 2, day, 12, tzinfo=UTC)
         )
     return {"search": search, "email": email}
 

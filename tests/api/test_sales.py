@@ -3,8 +3,9 @@ from decimal import Decimal
 
 import pytest
 
+from revline.core.workspace import workspace_get
 from revline.people.services import company_create, contact_create
-from revline.sales.models import Activity, Deal, DealStageChange, Stage
+from revline.sales.models import Activity, CloseReason, Competitor, Deal, DealStageChange, Stage
 from revline.sales.services import DEFAULT_STAGES, deal_create, pipeline_create, pipeline_default
 
 from .conftest import error_fields
@@ -33,7 +34,7 @@ def deal_a(rep_a, ada, pipeline) -> Deal:
 
 def snapshot(deal: Deal) -> tuple:
     deal.refresh_from_db()
-    return (deal.name, deal.amount, deal.stage_id, deal.status, deal.owner_id, deal.close_reason)
+    return (deal.name, deal.amount, deal.stage_id, deal.status, deal.owner_id, deal.close_note)
 
 
 # --- pipelines --------------------------------------------------------------------------------
@@ -104,6 +105,10 @@ def test_rep_creates_a_deal_and_its_contact_becomes_an_opportunity(api_as, rep_a
         "expected_close_date": "2025-06-30",
         "closed_at": None,
         "close_reason": "",
+        "close_note": "",
+        "lost_to": "",
+        "next_step": "",
+        "forecast_category": "pipeline",
     }
     assert deal.amount == Decimal("1200.50")
     ada.refresh_from_db()
@@ -186,7 +191,7 @@ def test_list_deals_with_filters(api_as, marketer, rep_a, rep_b, pipeline, deal_
     Deal.objects.filter(pk=lost.pk).update(created_at=datetime(2025, 1, 3, tzinfo=UTC))
     from revline.sales.services import deal_close_lost
 
-    deal_close_lost(actor=rep_b, deal=lost, reason="Budget cut")
+    deal_close_lost(actor=rep_b, deal=lost, note="Budget cut")
     api = api_as(marketer)
 
     def ids(params=None):
@@ -214,7 +219,7 @@ def test_get_deal_and_unknown_deal(api_as, marketer, deal_a):
     assert api.get(f"/deals/{deal_a.pk}").json()["amount"] == "1000.00"
     for path in ("/deals/999", "/deals/999/activities"):
         assert api.get(path).status_code == 404
-    assert api_as(deal_a.owner).post("/deals/999/won", {"reason": "x"}).status_code == 404
+    assert api_as(deal_a.owner).post("/deals/999/won", {"note": "x"}).status_code == 404
     assert api_as(deal_a.owner).patch("/deals/999", {"name": "x"}).status_code == 404
 
 
@@ -250,15 +255,25 @@ def test_a_teammate_manager_may_change_the_deal(api_as, manager_a, deal_a):
     [
         ("patch", "", {"amount": "1"}),
         ("post", "/move", {"stage_id": None}),
-        ("post", "/won", {"reason": "Mine now"}),
-        ("post", "/lost", {"reason": "Sabotage"}),
+        ("post", "/won", {"note": "Mine now"}),
+        ("post", "/lost", {"note": "Sabotage"}),
         ("post", "/activities", {"subject": "Sneaky note"}),
     ],
 )
+@pytest.mark.parametrize(
+    ("visibility", "status", "detail"),
+    [
+        ("team", 404, "Not Found"),
+        ("all", 403, "You can only change deals of your own team."),
+    ],
+)
 def test_rep_of_another_team_cannot_change_the_deal(
-    api_as, rep_b, pipeline, deal_a, method, suffix, body
+    api_as, rep_b, pipeline, deal_a, method, suffix, body, visibility, status, detail
 ):
-    # Given
+    # Given: by default a rep does not even see other teams' deals
+    workspace = workspace_get()
+    workspace.deal_visibility = visibility
+    workspace.save()
     before = snapshot(deal_a)
     changes_before = DealStageChange.objects.count()
     if body.get("stage_id", 0) is None:
@@ -266,8 +281,8 @@ def test_rep_of_another_team_cannot_change_the_deal(
     # When
     response = getattr(api_as(rep_b), method)(f"/deals/{deal_a.pk}{suffix}", body)
     # Then
-    assert response.status_code == 403
-    assert response.json() == {"detail": "You can only change deals of your own team."}
+    assert response.status_code == status
+    assert response.json() == {"detail": detail}
     assert snapshot(deal_a) == before
     assert DealStageChange.objects.count() == changes_before
     assert Activity.objects.count() == 0
@@ -339,42 +354,74 @@ def test_bad_moves_are_422_and_change_nothing(api_as, rep_a, pipeline, deal_a):
 
 @pytest.mark.django_db
 def test_win_a_deal(api_as, rep_a, ada, deal_a):
-    response = api_as(rep_a).post(f"/deals/{deal_a.pk}/won", {"reason": " Great fit "})
+    reason = CloseReason.objects.get(kind="won", name="Best product fit")
+    response = api_as(rep_a).post(
+        f"/deals/{deal_a.pk}/won", {"reason_id": reason.pk, "note": " Great fit "}
+    )
     assert response.status_code == 200
     body = response.json()
-    assert (body["status"], body["stage"]["name"], body["close_reason"]) == (
+    assert (body["status"], body["stage"]["name"], body["close_reason"], body["close_note"]) == (
         "won",
         "Won",
+        "Best product fit",
         "Great fit",
     )
     assert body["closed_at"] is not None
     ada.refresh_from_db()
     assert ada.lifecycle_stage == "customer"
     # And: a closed deal cannot be won again
-    again = api_as(rep_a).post(f"/deals/{deal_a.pk}/won", {"reason": "Twice"})
+    again = api_as(rep_a).post(f"/deals/{deal_a.pk}/won", {"note": "Twice"})
     assert again.status_code == 422
     assert error_fields(again) == ["status"]
     deal_a.refresh_from_db()
-    assert deal_a.close_reason == "Great fit"
+    assert (deal_a.close_reason.name, deal_a.close_note) == ("Best product fit", "Great fit")
 
 
 @pytest.mark.django_db
 def test_lose_a_deal(api_as, rep_a, ada, deal_a):
-    response = api_as(rep_a).post(f"/deals/{deal_a.pk}/lost", {"reason": "Price"})
+    rival = Competitor.objects.create(name="Rivalsoft")
+    price = CloseReason.objects.get(kind="lost", name="Price")
+    response = api_as(rep_a).post(
+        f"/deals/{deal_a.pk}/lost", {"reason_id": price.pk, "lost_to_id": rival.pk}
+    )
     assert response.status_code == 200
-    assert (response.json()["status"], response.json()["stage"]["name"]) == ("lost", "Lost")
+    body = response.json()
+    assert (body["status"], body["stage"]["name"], body["close_reason"], body["lost_to"]) == (
+        "lost",
+        "Lost",
+        "Price",
+        "Rivalsoft",
+    )
     ada.refresh_from_db()
     assert ada.lifecycle_stage == "opportunity"
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "   "}, {"reason": "x" * 301}])
-def test_closing_needs_a_reason(api_as, rep_a, deal_a, body):
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "reason"),
+        ({"note": ""}, "reason"),
+        ({"note": "   "}, "reason"),
+        ({"reason_id": 9999}, "reason_id"),
+    ],
+)
+def test_closing_needs_a_reason(api_as, rep_a, deal_a, body, field):
     before = snapshot(deal_a)
     for outcome in ("won", "lost"):
         response = api_as(rep_a).post(f"/deals/{deal_a.pk}/{outcome}", body)
         assert response.status_code == 422
-        assert error_fields(response) == ["reason"]
+        assert error_fields(response) == [field]
+    assert snapshot(deal_a) == before
+
+
+@pytest.mark.django_db
+def test_a_lost_reason_cannot_close_a_deal_as_won(api_as, rep_a, deal_a):
+    before = snapshot(deal_a)
+    price = CloseReason.objects.get(kind="lost", name="Price")
+    response = api_as(rep_a).post(f"/deals/{deal_a.pk}/won", {"reason_id": price.pk})
+    assert response.status_code == 422
+    assert error_fields(response) == ["reason"]
     assert snapshot(deal_a) == before
 
 

@@ -76,7 +76,7 @@ def test_a_visitor_books_a_meeting_from_an_ad_and_the_rep_sees_it(
     expect(
         page.get_by_role("heading", name="Analytical Engines: meeting from Demo ad")
     ).to_be_visible()
-    activity = page.locator("#deal-activities li", has_text="Meeting with Ada Lovelace")
+    activity = page.locator("#activities-panel li", has_text="Meeting with Ada Lovelace")
     expect(activity).to_have_count(1)
     expect(activity).to_contain_text("Booked online via “Demo ad” (campaign “Spring launch”).")
     expect(activity).to_contain_text("Note from Ada Lovelace: Attribution for our ads")
@@ -152,7 +152,7 @@ def test_a_visitor_buys_from_an_ad_and_the_marketer_sees_the_revenue(
         Decimal("99.80"),
     )
     deal = Deal.objects.get()
-    assert (deal.status, deal.amount, deal.close_reason) == (
+    assert (deal.status, deal.amount, deal.close_note) == (
         "won",
         Decimal("99.80"),
         "Bought online via Starter ad",

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from revline.campaigns.models import Campaign, Channel
 from revline.content.models import LandingPage
 from revline.people.models import Contact
-from revline.sales.models import Deal
+from revline.sales.models import CloseReason, Deal
 from revline.tracking.models import Touchpoint
 from revline.tracking.services import link_create
 
@@ -24,7 +24,9 @@ EMAIL = "ada@analytical.example"
 def test_click_to_won_revenue_in_the_attribution_report(
     page: Page, live_server, log_in, rep_a, marketer, dialogs
 ):
-    # Given a campaign whose tracked link points at its landing page on this server
+    # Given the workspace's won reasons (a live-server test starts from an empty database)
+    CloseReason.objects.get_or_create(kind="won", name="Best product fit")
+    # And a campaign whose tracked link points at its landing page on this server
     campaign = Campaign.objects.create(
         name="Spring Launch",
         channel=Channel.PAID_SEARCH,
@@ -93,10 +95,15 @@ def test_click_to_won_revenue_in_the_attribution_report(
     expect(page).to_have_url(re.compile(r"/sales/deals/\d+/$"))
     expect(page.get_by_role("heading", name="Ada – analytics engine")).to_be_visible()
 
-    # And closes it won with a reason
-    page.get_by_label("Reason").fill("Best fit for their data team")
-    page.get_by_role("button", name="Close won").click()
-    expect(page.locator("#close-reason")).to_have_text("Best fit for their data team")
+    # And closes it won with a reason from the list and a note
+    close = page.locator("#close-deal")
+    close.get_by_label("Won", exact=True).check()
+    close.get_by_label("Reason").select_option(label="Best product fit")
+    close.get_by_label("Note").fill("Best fit for their data team")
+    close.get_by_role("button", name="Close deal").click()
+    expect(page.locator("#close-reason")).to_have_text(
+        "Best product fit · Best fit for their data team"
+    )
 
     # Then the attribution report credits the revenue to the campaign, under every model
     page.get_by_role("link", name="Attribution", exact=True).click()
@@ -110,7 +117,7 @@ def test_click_to_won_revenue_in_the_attribution_report(
     assert contact.lifecycle_stage == "customer"
     deal = Deal.objects.get()
     assert (deal.contact_id, deal.status, deal.amount) == (contact.pk, "won", Decimal("1200"))
-    assert deal.close_reason == "Best fit for their data team"
+    assert deal.close_note == "Best fit for their data team"
     kinds = sorted(Touchpoint.objects.filter(contact=contact).values_list("kind", flat=True))
     assert kinds == ["click", "form_submission", "page_view"]
     assert dialogs == []

@@ -68,7 +68,7 @@ def hostile(admin_user) -> Hostile:
         params={"landing_page": IMG},
     )
     deal = deal_create(actor=admin_user, name=HOSTILE, amount=Decimal("500"), contact=contact)
-    deal_close_won(actor=admin_user, deal=deal, reason=HOSTILE)
+    deal_close_won(actor=admin_user, deal=deal, note=HOSTILE)
     return Hostile(contact_id=contact.pk, campaign_id=campaign.pk)
 
 

@@ -58,7 +58,7 @@ def _won(contact: Contact, amount: str, at: datetime, currency: str = "EUR") -> 
         contact=contact,
         created_at=at - timedelta(days=20),
     )
-    deal_close_won(actor=None, deal=deal, reason="Good fit", at=at)
+    deal_close_won(actor=None, deal=deal, note="Good fit", at=at)
 
 
 @pytest.fixture
@@ -112,7 +112,7 @@ def funnel(marketer) -> Funnel:
     lost = deal_create(
         actor=None, name="Eve deal", amount=Decimal("900"), contact=eve, created_at=T0
     )
-    deal_close_lost(actor=None, deal=lost, reason="No budget", at=T0 + timedelta(days=3))
+    deal_close_lost(actor=None, deal=lost, note="No budget", at=T0 + timedelta(days=3))
 
     _touch(TouchpointKind.FORM_SUBMISSION, autumn, T0, visitor=_visitor(dan))
     _won(dan, "2000", T0 + timedelta(days=3))
@@ -193,7 +193,7 @@ def build_launch(owner=None) -> Launch:
         contact=people["Ben"],
         created_at=T0 + timedelta(days=1),
     )
-    deal_close_won(actor=None, deal=ben, reason="Fit", at=T0 + timedelta(days=5))
+    deal_close_won(actor=None, deal=ben, note="Fit", at=T0 + timedelta(days=5))
     eve = deal_create(
         actor=None,
         name="Eve deal",
@@ -201,7 +201,7 @@ def build_launch(owner=None) -> Launch:
         contact=people["Eve"],
         created_at=T0 - timedelta(days=10),
     )
-    deal_close_won(actor=None, deal=eve, reason="Fit", at=T0 + timedelta(days=3))
+    deal_close_won(actor=None, deal=eve, note="Fit", at=T0 + timedelta(days=3))
     deal_create(
         actor=None,
         name="Fay deal",

@@ -34,7 +34,7 @@ def won(contact: Contact, amount: str, currency: str, day: int, name: str):
     deal = deal_create(
         actor=None, name=name, amount=Decimal(amount), currency=currency, contact=contact
     )
-    return deal_close_won(actor=None, deal=deal, reason="Signed", at=at(day))
+    return deal_close_won(actor=None, deal=deal, note="Signed", at=at(day))
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def performance(settings, library) -> dict[str, Contact]:
     won(ada, "500", "USD", 11, "Ada's US order")
     won(bob, "700", "EUR", 4, "Bob's early order")
     lost = deal_create(actor=None, name="Bob's big one", amount=Decimal("9999"), contact=bob)
-    deal_close_lost(actor=None, deal=lost, reason="Budget", at=at(12))
+    deal_close_lost(actor=None, deal=lost, note="Budget", at=at(12))
     return {"ada": ada, "bob": bob}
 
 

@@ -95,7 +95,7 @@ def test_timeline_merges_marketing_and_sales_newest_first(t0, campaign, rep_a):
         contact=contact,
         occurred_at=t0 + timedelta(days=2),
     )
-    deal_close_lost(actor=rep_a, deal=deal, reason="Too expensive", at=t0 + timedelta(days=3))
+    deal_close_lost(actor=rep_a, deal=deal, note="Too expensive", at=t0 + timedelta(days=3))
 
     # When the timeline is read
     items = contact_timeline(contact=contact)

@@ -91,7 +91,7 @@ def test_an_order_is_priced_from_the_product_and_recorded_as_a_won_deal(creative
     assert order.deal == deal
     assert (deal.status, deal.amount, deal.currency) == ("won", Decimal("149.70"), "EUR")
     assert deal.name == "Navy: Starter plan ×3"
-    assert deal.close_reason == "Bought online via Starter ad"
+    assert deal.close_note == "Bought online via Starter ad"
     assert (deal.closed_at, deal.owner, deal.stage.kind) == (NOW, None, "won")
     # And an order touchpoint credits the campaign and creative; the earlier click is Grace's
     order_touch = Touchpoint.objects.get(kind=TouchpointKind.ORDER)

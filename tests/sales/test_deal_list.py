@@ -7,6 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from revline.core.models import DealVisibility
+from revline.core.workspace import workspace_get
 from revline.people.services import company_create, contact_create
 from revline.sales.services import deal_close_lost, deal_close_won
 
@@ -17,6 +19,14 @@ URL = "/sales/deals/"
 
 def names(response) -> list[str]:
     return [deal.name for deal in response.context["listing"].page.object_list]
+
+
+@pytest.fixture(autouse=True)
+def everyone_sees_every_deal(db):
+    """These tests are about listing; the team rule has its own test at the end."""
+    workspace = workspace_get()
+    workspace.deal_visibility = DealVisibility.ALL
+    workspace.save()
 
 
 @pytest.fixture
@@ -91,8 +101,8 @@ def test_search_matches_deal_name_company_and_contact(client, rep_a, deals, quer
 @pytest.mark.django_db
 def test_filters_narrow_the_list_and_the_totals(client, rep_a, team_a, team_b, pipeline, deals):
     client.force_login(rep_a)
-    deal_close_won(actor=None, deal=deals["bob"], reason="Fast yes")
-    deal_close_lost(actor=None, deal=deals["dollars"], reason="Budget")
+    deal_close_won(actor=None, deal=deals["bob"], note="Fast yes")
+    deal_close_lost(actor=None, deal=deals["dollars"], note="Budget")
 
     def filtered(**params) -> list[str]:
         return names(client.get(URL, params))
@@ -222,7 +232,7 @@ def test_list_query_count_does_not_grow_with_the_number_of_deals(
         assert client.get(URL, {"status": "open"}).status_code == 200
 
     assert len(many) == len(few)
-    assert len(many) <= 10
+    assert len(many) <= 11
 
 
 @pytest.mark.django_db
@@ -231,3 +241,16 @@ def test_list_needs_a_login(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+@pytest.mark.django_db
+def test_with_team_visibility_a_rep_lists_only_their_teams_deals(client, rep_a, rep_b, deals):
+    workspace = workspace_get()
+    workspace.deal_visibility = DealVisibility.TEAM
+    workspace.save()
+    client.force_login(rep_b)
+
+    response = client.get("/sales/deals/")
+
+    assert response.status_code == 200
+    assert sorted(names(response)) == ["Globex rollout", "US expansion"]

@@ -91,7 +91,7 @@ def test_moving_to_won_directly_is_refused(deal, rep_a):
 
 def test_closing_won_needs_a_reason(deal, rep_a):
     with pytest.raises(ValidationError) as error:
-        deal_close_won(actor=rep_a, deal=deal, reason="   ")
+        deal_close_won(actor=rep_a, deal=deal, note="   ")
 
     assert "reason" in error.value.message_dict
     deal.refresh_from_db()
@@ -100,32 +100,32 @@ def test_closing_won_needs_a_reason(deal, rep_a):
 
 
 def test_closing_won_makes_the_contact_a_customer(deal, rep_a, contact):
-    deal_close_won(actor=rep_a, deal=deal, reason="Best fit")
+    deal_close_won(actor=rep_a, deal=deal, note="Best fit")
 
     deal.refresh_from_db()
     contact.refresh_from_db()
-    assert (deal.status, deal.stage.kind, deal.close_reason) == ("won", "won", "Best fit")
+    assert (deal.status, deal.stage.kind, deal.close_note) == ("won", "won", "Best fit")
     assert deal.closed_at is not None
     assert contact.lifecycle_stage == LifecycleStage.CUSTOMER
     assert TimelineEvent.objects.filter(contact=contact, kind="deal_won").count() == 1
 
 
 def test_closing_lost_keeps_the_contact_stage(deal, rep_a, contact):
-    deal_close_lost(actor=rep_a, deal=deal, reason="Price")
+    deal_close_lost(actor=rep_a, deal=deal, note="Price")
 
     contact.refresh_from_db()
     assert contact.lifecycle_stage == LifecycleStage.OPPORTUNITY
     with pytest.raises(ValidationError):
-        deal_close_won(actor=rep_a, deal=deal, reason="changed mind")
+        deal_close_won(actor=rep_a, deal=deal, note="changed mind")
 
 
 def test_reopen_puts_the_deal_back_in_the_last_open_stage(deal, rep_a):
-    deal_close_lost(actor=rep_a, deal=deal, reason="Timing")
+    deal_close_lost(actor=rep_a, deal=deal, note="Timing")
 
     deal_reopen(actor=rep_a, deal=deal)
 
     deal.refresh_from_db()
-    assert (deal.status, deal.stage.name, deal.closed_at, deal.close_reason) == (
+    assert (deal.status, deal.stage.name, deal.closed_at, deal.close_note) == (
         "open",
         "Negotiation",
         None,
@@ -139,7 +139,7 @@ def test_a_rep_of_another_team_cannot_change_the_deal(deal, rep_b):
     with pytest.raises(PermissionDenied):
         deal_move_stage(actor=rep_b, deal=deal, stage=proposal)
     with pytest.raises(PermissionDenied):
-        deal_close_won(actor=rep_b, deal=deal, reason="mine now")
+        deal_close_won(actor=rep_b, deal=deal, note="mine now")
     with pytest.raises(PermissionDenied):
         deal_update(actor=rep_b, deal=deal, amount=Decimal("1"))
     deal.refresh_from_db()
@@ -151,7 +151,7 @@ def test_a_rep_of_another_team_cannot_change_the_deal(deal, rep_b):
 
 
 def test_a_manager_of_the_same_team_can_change_the_deal(deal, manager_a):
-    deal_close_won(actor=manager_a, deal=deal, reason="Signed")
+    deal_close_won(actor=manager_a, deal=deal, note="Signed")
 
     assert deal.status == DealStatus.WON
 
@@ -160,7 +160,7 @@ def test_a_marketer_cannot_create_or_change_deals(marketer, deal, contact):
     with pytest.raises(PermissionDenied):
         deal_create(actor=marketer, name="Nope", amount=Decimal("1"), contact=contact)
     with pytest.raises(PermissionDenied):
-        deal_close_won(actor=marketer, deal=deal, reason="x")
+        deal_close_won(actor=marketer, deal=deal, note="x")
     assert Deal.objects.count() == 1
 
 

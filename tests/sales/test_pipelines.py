@@ -25,7 +25,7 @@ def test_pipelines_list_stages_with_deal_counts_and_amounts(client, rep_a, pipel
     make_deal(rep_a, "A", "1000")
     make_deal(rep_a, "B", "500", stage=stage(pipeline, "Proposal"))
     make_deal(rep_a, "C", "700", currency="CHF", stage=stage(pipeline, "Proposal"))
-    deal_close_won(actor=None, deal=make_deal(rep_a, "D", "300"), reason="Yes")
+    deal_close_won(actor=None, deal=make_deal(rep_a, "D", "300"), note="Yes")
     client.force_login(rep_a)
 
     response = client.get(URL)

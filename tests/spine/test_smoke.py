@@ -43,7 +43,7 @@ def test_spine_end_to_end_through_http(client, rep_a, marketer):
     assert contact.touchpoints.count() == 3
     client.force_login(rep_a)
     deal = deal_create(actor=rep_a, name="Ada deal", amount=Decimal("1000"), contact=contact)
-    deal_close_won(actor=rep_a, deal=deal, reason="Great fit")
+    deal_close_won(actor=rep_a, deal=deal, note="Great fit")
     contact.refresh_from_db()
     assert contact.lifecycle_stage == "customer"
     response = client.get("/reports/attribution/")

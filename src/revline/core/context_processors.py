@@ -15,5 +15,6 @@ def revline(request: HttpRequest) -> dict[str, Any]:
             "manage_users": authenticated and permissions.can_manage_users(user),  # type: ignore[arg-type]
             "manage_marketing": authenticated and permissions.can_manage_marketing(user),  # type: ignore[arg-type]
             "create_deals": authenticated and permissions.can_create_deals(user),  # type: ignore[arg-type]
+            "manage_pipelines": authenticated and permissions.can_manage_pipelines(user),  # type: ignore[arg-type]
         },
     }

@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -56,6 +59,11 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
+class DealVisibility(models.TextChoices):
+    TEAM = "team", "Sales reps and managers see their own and their team's deals"
+    ALL = "all", "Everyone sees every deal"
+
+
 class Workspace(models.Model):
     """Workspace-wide settings; there is exactly one row (see core.workspace.workspace_get)."""
 
@@ -73,6 +81,17 @@ class Workspace(models.Model):
     email_from_address = models.EmailField(blank=True, help_text="Sender address")
     postal_address = models.TextField(
         blank=True, help_text="Your postal address, printed in the footer of every marketing email"
+    )
+    deal_visibility = models.CharField(
+        max_length=10, choices=DealVisibility.choices, default=DealVisibility.TEAM
+    )
+    quote_approval_discount = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("15"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="A quote whose overall discount exceeds this percentage needs a sales "
+        "manager's approval before it can be sent",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

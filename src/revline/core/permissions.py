@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 
-from .models import Role, User
+from .models import DealVisibility, Role, User
 
 if TYPE_CHECKING:
     from revline.sales.models import Deal
@@ -48,6 +48,54 @@ def can_edit_deal(user: User, deal: Deal) -> bool:
         return True
     owner_team_id = deal.owner.team_id if deal.owner else None
     return user.team_id is not None and owner_team_id == user.team_id
+
+
+def sees_only_team_deals(user: User) -> bool:
+    """Whether the workspace limits `user` to their own and their team's deals (and unowned ones).
+
+    Admins and marketers always see every deal: marketing measures pipeline and revenue.
+    """
+    if is_admin(user) or user.role not in SALES_ROLES:
+        return False
+    from .workspace import workspace_get  # workspace imports this module
+
+    return workspace_get().deal_visibility == DealVisibility.TEAM
+
+
+def can_view_deal(user: User, deal: Deal) -> bool:
+    if not user.is_active:
+        return False
+    if not sees_only_team_deals(user):
+        return True
+    if deal.owner_id is None or deal.owner_id == user.pk:
+        return True
+    owner_team_id = deal.owner.team_id if deal.owner else None
+    return user.team_id is not None and owner_team_id == user.team_id
+
+
+def can_approve_quote(user: User, owner: User | None) -> bool:
+    """Sales managers approve discounts on deals of their own team; admins approve any."""
+    if is_admin(user):
+        return True
+    if user.role != Role.SALES_MANAGER or user.team_id is None:
+        return False
+    return owner is not None and owner.team_id == user.team_id
+
+
+def can_set_quota(user: User, rep: User) -> bool:
+    """Admins set anyone's quota; a sales manager sets those of their own team."""
+    if is_admin(user):
+        return True
+    return (
+        user.role == Role.SALES_MANAGER and user.team_id is not None and rep.team_id == user.team_id
+    )
+
+
+def can_read_quota(user: User, rep: User) -> bool:
+    """Reps read their own quota, managers their team's; admins and marketers everyone's."""
+    if can_set_quota(user, rep) or rep.pk == user.pk:
+        return True
+    return user.is_active and user.role not in SALES_ROLES
 
 
 def can_assign_deal_to(user: User, owner: User) -> bool:

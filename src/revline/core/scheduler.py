@@ -28,6 +28,8 @@ JOBS = [
     Job("revline.email.send_services.emails_start_due", 15),
     # Sequences: enrol contacts (segment, score and date triggers) and run the steps that are due.
     Job("revline.email.sequence_services.sequences_tick", 30),
+    # Activity reminders whose time has come are emailed to the assigned user, once.
+    Job("revline.sales.activity_services.activities_send_reminders", 60),
 ]
 
 

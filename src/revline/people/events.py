@@ -150,3 +150,18 @@ def activity_logged(*, contact: Contact, activity: Any, actor: Any) -> TimelineE
         subject=activity.subject,
         body=activity.body[:2000],
     )
+
+
+def content_share_opened(*, contact: Contact, share: Any, occurred_at: datetime) -> TimelineEvent:
+    """The contact opened a content link a rep sent (worded like an email activity)."""
+    return _write(
+        contact=contact,
+        kind=TimelineEventKind.ACTIVITY,
+        source="sales",
+        deal=share.deal,
+        occurred_at=occurred_at,
+        activity_kind="email",
+        subject=f"Opened shared content: {share.content_item.title}",
+        body="",
+        content_share_id=share.pk,
+    )

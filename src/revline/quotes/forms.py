@@ -1,3 +1,4 @@
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -6,10 +7,12 @@ from django.core.validators import RegexValidator
 
 from revline.sales.booking_forms import HoneypotForm
 
-from .models import Product
+from .catalog_services import parse_price_lines
+from .models import Billing, Product
+from .pricing import MAX_UNIT_PRICE
 from .services import FORM_EXPIRED, MAX_QUANTITY
 
-PRODUCT_FIELDS = ("name", "sku", "price", "currency", "description", "is_active")
+PRODUCT_FIELDS = ("name", "sku", "price", "currency", "billing", "description", "is_active")
 
 
 class ProductForm(forms.Form):
@@ -17,16 +20,25 @@ class ProductForm(forms.Form):
     sku = forms.CharField(
         max_length=64, label="SKU", help_text="Your article number; unique across products."
     )
-    price = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2)
+    price = forms.DecimalField(
+        min_value=0, max_value=MAX_UNIT_PRICE, max_digits=14, decimal_places=2, label="List price"
+    )
     currency = forms.CharField(
         max_length=3,
         validators=[RegexValidator(r"^[A-Za-z]{3}$", "Use a three-letter ISO code such as EUR.")],
         help_text="Attribution reports count orders in the base currency.",
     )
+    billing = forms.ChoiceField(choices=Billing.choices, initial=Billing.ONE_OFF, required=False)
     description = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Shown on order pages. Plain text.",
+    )
+    prices = forms.CharField(
+        required=False,
+        label="Prices in other currencies",
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "USD 59.00\nGBP 45.00"}),
+        help_text="One per line: currency code and price. Quotes in these currencies use them.",
     )
     is_active = forms.BooleanField(
         required=False,
@@ -37,11 +49,19 @@ class ProductForm(forms.Form):
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].upper()
 
+    def clean_billing(self) -> str:
+        return self.cleaned_data.get("billing") or Billing.ONE_OFF
+
+    def clean_prices(self) -> dict[str, Decimal]:
+        return parse_price_lines(self.cleaned_data.get("prices", ""))
+
     @classmethod
     def initial_for(cls, product: Product | None) -> dict[str, Any]:
         if product is None:
-            return {"currency": settings.CURRENCY, "is_active": True}
-        return {name: getattr(product, name) for name in PRODUCT_FIELDS}
+            return {"currency": settings.CURRENCY, "is_active": True, "billing": Billing.ONE_OFF}
+        initial = {name: getattr(product, name) for name in PRODUCT_FIELDS}
+        initial["prices"] = "\n".join(f"{p.currency} {p.unit_price}" for p in product.prices.all())
+        return initial
 
 
 class OrderForm(HoneypotForm):

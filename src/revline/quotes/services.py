@@ -33,12 +33,15 @@ from revline.tracking.services import (
     visitor_touch,
 )
 
-from .models import Order, Product
+from .models import Billing, Order, Product
+from .pricing import MAX_UNIT_PRICE
 
 MAX_QUANTITY = 10
 ORDER_FORM_MAX_AGE = 60 * 60 * 24  # seconds an order form stays valid after it is shown
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
-PRODUCT_FIELDS = frozenset({"name", "sku", "description", "price", "currency", "is_active"})
+PRODUCT_FIELDS = frozenset(
+    {"name", "sku", "description", "price", "currency", "billing", "is_active"}
+)
 MANAGERS_ONLY = "Only admins and sales managers manage products."
 FORM_EXPIRED = "This order form has expired or was changed. Reload the page and try again."
 
@@ -67,6 +70,10 @@ def _clean_product(product: Product) -> None:
         errors["currency"] = "Use a three-letter ISO code such as EUR."
     if product.price is None or product.price < 0:
         errors["price"] = "The price cannot be negative."
+    elif product.price > MAX_UNIT_PRICE:
+        errors["price"] = f"The price is at most {MAX_UNIT_PRICE:,}."
+    if product.billing not in Billing.values:
+        errors["billing"] = "Choose one-off, monthly or yearly billing."
     if errors:
         raise ValidationError(errors)
     product.full_clean()
@@ -90,6 +97,7 @@ def product_create(
     price: Decimal,
     currency: str,
     description: str = "",
+    billing: str = Billing.ONE_OFF,
     is_active: bool = True,
 ) -> Product:
     """Create a product; SKUs are unique regardless of case. `actor=None` is for system callers."""
@@ -101,6 +109,7 @@ def product_create(
         price=price,
         currency=currency,
         description=description,
+        billing=billing,
         is_active=is_active,
     )
     _clean_product(product)
@@ -265,7 +274,7 @@ def _order_create(
         company=company,
         created_at=now,
     )
-    deal_close_won(actor=None, deal=deal, reason=f"Bought online via {creative.name}", at=now)
+    deal_close_won(actor=None, deal=deal, note=f"Bought online via {creative.name}", at=now)
     order = Order.objects.create(
         product=product,
         contact=contact,

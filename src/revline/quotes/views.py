@@ -18,14 +18,15 @@ from revline.core.ratelimit import public_rate_limit
 from revline.tracking.services import parse_visitor_id
 from revline.tracking.views import VISITOR_COOKIE, request_info, set_visitor_cookie
 
-from . import selectors, services
+from . import catalog_services, selectors, services
 from .forms import OrderForm, ProductForm
 from .models import Product
 
 PRODUCT_COLUMNS = [
     Column("name", "Product", "name"),
     Column("sku", "SKU", "sku"),
-    Column("price", "Price", "price"),
+    Column("price", "List price", "price"),
+    Column("billing", "Billing", "billing"),
     Column("status", "Status", "is_active"),
     Column("orders", "Orders", "order_count"),
     Column("revenue", "Order revenue", "order_revenue"),
@@ -79,7 +80,7 @@ def product_create(request: HttpRequest) -> HttpResponse:
     form = ProductForm(request.POST)
     if form.is_valid():
         try:
-            product = services.product_create(actor=actor, **form.cleaned_data)
+            product = catalog_services.product_create_priced(actor=actor, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -100,7 +101,9 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ProductForm(request.POST)
     if form.is_valid():
         try:
-            updated = services.product_update(actor=actor, product=product, **form.cleaned_data)
+            updated = catalog_services.product_update_priced(
+                actor=actor, product=product, **form.cleaned_data
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

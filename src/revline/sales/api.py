@@ -15,7 +15,7 @@ from revline.core.schemas import ErrorOut, LimitOffset
 from revline.people.models import Company, Contact
 
 from . import api_selectors, services
-from .models import Deal, Pipeline, Stage
+from .models import CloseReason, Competitor, Deal, Pipeline, Stage
 from .schemas import (
     ActivityIn,
     ActivityOut,
@@ -36,7 +36,7 @@ TEAM_ONLY = "You can only change deals of your own team."
 
 def _deal_for_change(request: HttpRequest, deal_id: int) -> tuple[User, Deal]:
     actor = api_user(request)
-    deal = get_object_or_404(api_selectors.deals_for_api(), pk=deal_id)
+    deal = get_object_or_404(api_selectors.deals_for_api(actor), pk=deal_id)
     permissions.require(permissions.can_edit_deal(actor, deal), TEAM_ONLY)
     return actor, deal
 
@@ -58,7 +58,7 @@ def _resolve_deal_relations(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fresh(deal: Deal) -> Deal:
-    return api_selectors.deals_for_api().get(pk=deal.pk)
+    return api_selectors.deal_written(deal.pk)
 
 
 @router.get(
@@ -74,7 +74,7 @@ def list_pipelines(request: HttpRequest) -> Any:
 @router.get("/deals", response=list[DealOut], tags=["deals"])
 @paginate(LimitOffset)
 def list_deals(request: HttpRequest, filters: Query[DealFilters]) -> Any:
-    return api_selectors.deal_search(**filters.model_dump())
+    return api_selectors.deal_search(user=api_user(request), **filters.model_dump())
 
 
 @router.post(
@@ -96,7 +96,7 @@ def create_deal(request: HttpRequest, payload: DealIn) -> Any:
 
 @router.get("/deals/{int:deal_id}", response={200: DealOut, 404: ErrorOut}, tags=["deals"])
 def get_deal(request: HttpRequest, deal_id: int) -> Any:
-    return get_object_or_404(api_selectors.deals_for_api(), pk=deal_id)
+    return get_object_or_404(api_selectors.deals_for_api(api_user(request)), pk=deal_id)
 
 
 @router.patch("/deals/{int:deal_id}", response={200: DealOut, **ERRORS}, tags=["deals"])
@@ -124,14 +124,19 @@ def move_deal(request: HttpRequest, deal_id: int, payload: DealMoveIn) -> Any:
 @router.post("/deals/{int:deal_id}/won", response={200: DealOut, **ERRORS}, tags=["deals"])
 def win_deal(request: HttpRequest, deal_id: int, payload: DealCloseIn) -> Any:
     actor, deal = _deal_for_change(request, deal_id)
-    services.deal_close_won(actor=actor, deal=deal, reason=payload.reason)
+    reason = related_or_422(CloseReason.objects.all(), payload.reason_id, field="reason_id")
+    services.deal_close_won(actor=actor, deal=deal, reason=reason, note=payload.note)
     return _fresh(deal)
 
 
 @router.post("/deals/{int:deal_id}/lost", response={200: DealOut, **ERRORS}, tags=["deals"])
 def lose_deal(request: HttpRequest, deal_id: int, payload: DealCloseIn) -> Any:
     actor, deal = _deal_for_change(request, deal_id)
-    services.deal_close_lost(actor=actor, deal=deal, reason=payload.reason)
+    reason = related_or_422(CloseReason.objects.all(), payload.reason_id, field="reason_id")
+    lost_to = related_or_422(Competitor.objects.all(), payload.lost_to_id, field="lost_to_id")
+    services.deal_close_lost(
+        actor=actor, deal=deal, reason=reason, note=payload.note, lost_to=lost_to
+    )
     return _fresh(deal)
 
 
@@ -142,7 +147,7 @@ def lose_deal(request: HttpRequest, deal_id: int, payload: DealCloseIn) -> Any:
     summary="The deal's activities, newest first",
 )
 def list_activities(request: HttpRequest, deal_id: int) -> Any:
-    deal = get_object_or_404(Deal.objects.all(), pk=deal_id)
+    deal = get_object_or_404(api_selectors.deals_for_api(api_user(request)), pk=deal_id)
     return api_selectors.deal_activities(deal=deal)
 
 

@@ -2,7 +2,10 @@
 
 from django.db.models import Prefetch, QuerySet
 
+from revline.core.models import User
+
 from .models import Activity, Deal, Pipeline, Stage
+from .selectors import deals_visible_to
 
 
 def pipelines_with_stages() -> QuerySet[Pipeline]:
@@ -11,12 +14,25 @@ def pipelines_with_stages() -> QuerySet[Pipeline]:
     ).order_by("-is_default", "name")
 
 
-def deals_for_api() -> QuerySet[Deal]:
-    return Deal.objects.select_related("stage", "contact", "company", "owner")
+def _with_relations() -> QuerySet[Deal]:
+    return Deal.objects.select_related(
+        "stage", "contact", "company", "owner", "close_reason", "lost_to"
+    )
+
+
+def deals_for_api(user: User) -> QuerySet[Deal]:
+    """The deals `user` may see, with what a DealOut touches."""
+    return deals_visible_to(user, _with_relations())
+
+
+def deal_written(pk: int) -> Deal:
+    """A deal just written by a permitted actor, re-read with its relations for the answer."""
+    return _with_relations().get(pk=pk)
 
 
 def deal_search(
     *,
+    user: User,
     q: str = "",
     status: str | None = None,
     pipeline_id: int | None = None,
@@ -27,7 +43,7 @@ def deal_search(
     sort: str = "-created_at",
 ) -> QuerySet[Deal]:
     """Deals matching every given filter, ordered by `sort` (a field name, `-` for descending)."""
-    deals = deals_for_api()
+    deals = deals_for_api(user)
     if q:
         deals = deals.filter(name__icontains=q)
     if status:

@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -6,12 +7,25 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from revline.core.models import Team, User
 from revline.people.models import Company, Contact
 
-from . import selectors
-from .models import ActivityKind, Deal, DealStatus, Pipeline, Stage, StageKind
+from . import board, selectors
+from .models import (
+    ActivityKind,
+    CloseReason,
+    CommitteeRole,
+    Competitor,
+    Deal,
+    DealStatus,
+    ForecastCategory,
+    Pipeline,
+    Stage,
+    StageKind,
+)
+from .services import ATTACHMENT_MAX_BYTES
 from .stages import StageLinesError, parse_stage_lines
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
@@ -28,6 +42,8 @@ class StageChoiceField(forms.ModelChoiceField):
 
 
 class DealFilterForm(forms.Form):
+    """The filters of the deal list and the pipeline board (they share their query string)."""
+
     q = forms.CharField(required=False, max_length=200, label="Search")
     pipeline = forms.ModelChoiceField(
         queryset=Pipeline.objects.all(), required=False, empty_label="All pipelines"
@@ -40,25 +56,67 @@ class DealFilterForm(forms.Form):
     team = forms.ModelChoiceField(
         queryset=Team.objects.all(), required=False, empty_label="Any team", label="Owner's team"
     )
+    period = forms.ChoiceField(
+        choices=[("", "Any close date"), *board.CLOSE_PERIODS],
+        required=False,
+        label="Close period",
+    )
     close_from = forms.DateField(required=False, label="Expected close from", widget=DATE_INPUT)
     close_to = forms.DateField(required=False, label="to", widget=DATE_INPUT)
+    amount_min = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=16,
+        decimal_places=2,
+        label="Amount from",
+        widget=forms.NumberInput(attrs={"placeholder": "Min", "step": "any", "min": "0"}),
+    )
+    amount_max = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=16,
+        decimal_places=2,
+        label="Amount to",
+        widget=forms.NumberInput(attrs={"placeholder": "Max", "step": "any", "min": "0"}),
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, today: date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
         owner_field: Any = self.fields["owner"]
         owner_field.queryset = selectors.owner_choices()
+        currency = settings.CURRENCY
+        self.fields["amount_min"].label = f"Amount ({currency}) from"
+        self.fields["amount_max"].label = f"Amount ({currency}) to"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        span = board.close_period_range(data.get("period") or "", self.today)
+        if span is not None:
+            # A named period wins over dates typed before it was chosen.
+            data["close_from"], data["close_to"] = span
         start, end = data.get("close_from"), data.get("close_to")
         if start and end and start > end:
             self.add_error("close_to", "The end date must be on or after the start date.")
+        low, high = data.get("amount_min"), data.get("amount_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("amount_max", "The maximum must be at least the minimum.")
         return data
 
     def filters(self) -> dict[str, Any]:
         """The valid filters only: a bad value is reported on the form and otherwise ignored."""
         data = self.cleaned_data if self.is_bound else {}
-        keys = ("pipeline", "stage", "status", "owner", "team", "close_from", "close_to")
+        keys = (
+            "pipeline",
+            "stage",
+            "status",
+            "owner",
+            "team",
+            "close_from",
+            "close_to",
+            "amount_min",
+            "amount_max",
+        )
         return {key: data[key] for key in keys if data.get(key) not in (None, "")}
 
 
@@ -221,15 +279,161 @@ class MoveStageForm(forms.Form):
 
 
 class CloseDealForm(forms.Form):
+    """Won or lost, with a reason from the workspace's list, the competitor lost to and a note.
+
+    A reason is required whenever the list has active reasons of that outcome; with an empty
+    list the note carries the reason.
+    """
+
     outcome = forms.ChoiceField(
-        choices=[("won", "Won"), ("lost", "Lost")], widget=forms.HiddenInput
+        choices=[("won", "Won"), ("lost", "Lost")],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose whether the deal was won or lost.",
+            "invalid_choice": "Choose whether the deal was won or lost.",
+        },
     )
-    reason = forms.CharField(
-        max_length=300,
+    reason = forms.ModelChoiceField(
+        queryset=CloseReason.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "Pick a reason from the list."},
+    )
+    lost_to = forms.ModelChoiceField(
+        queryset=Competitor.objects.all(),
+        required=False,
+        label="Lost to",
+        empty_label="No competitor / unknown",
+        error_messages={"invalid_choice": "Pick a competitor from the list."},
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Say why the deal was won or lost."},
-        help_text="Why did the buyer say yes, or no? Reports group deals by this.",
+        help_text="What should the team learn from this deal?",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Own ids: the deal page also holds the forms of htmx panels (note, reason, …).
+        kwargs.setdefault("auto_id", "close_%s")
+        super().__init__(*args, **kwargs)
+        self.reasons = list(selectors.close_reason_choices())
+        reason_field: Any = self.fields["reason"]
+        reason_field.queryset = selectors.close_reason_choices()
+        groups = [
+            (label, [(r.pk, r.name) for r in self.reasons if r.kind == kind])
+            for kind, label in (("won", "Won"), ("lost", "Lost"))
+        ]
+        reason_field.choices = [("", "Choose a reason…"), *[g for g in groups if g[1]]]
+        if not self.reasons:
+            reason_field.help_text = "No reasons are set up: say why in the note."
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        outcome, reason = data.get("outcome"), data.get("reason")
+        if outcome is None:
+            return data
+        if reason is not None and reason.kind != outcome:
+            self.add_error("reason", f"“{reason.name}” is a reason for {reason.kind} deals.")
+        elif reason is None and "reason" not in self.errors:
+            if any(r.kind == outcome for r in self.reasons):
+                self.add_error("reason", f"Pick the reason the deal was {outcome}.")
+            elif not data.get("note", "").strip():
+                self.add_error("note", "Say why the deal was won or lost.")
+        if outcome == "won" and data.get("lost_to") is not None:
+            self.add_error("lost_to", "A won deal was not lost to a competitor.")
+        return data
+
+
+class NextStepForm(forms.Form):
+    next_step = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Next step",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Send the security questionnaire"}),
+        error_messages={"max_length": "Keep the next step under 200 characters."},
+    )
+
+
+class ForecastCategoryForm(forms.Form):
+    forecast_category = forms.ChoiceField(
+        choices=ForecastCategory.choices,
+        label="Forecast category",
+        error_messages={"invalid_choice": "Pick one of the forecast categories."},
+    )
+
+
+ROLE_ERRORS = {
+    "required": "Pick the contact's role.",
+    "invalid_choice": "Pick one of the roles: "
+    + ", ".join(str(label).lower() for label in CommitteeRole.labels)
+    + ".",
+}
+
+
+class CommitteeAddForm(forms.Form):
+    """Add a contact to the buying committee; the form is prefixed "member" on the deal page."""
+
+    contact = forms.ModelChoiceField(
+        queryset=Contact.objects.all(),
+        widget=LookupInput(lookup_url_name="sales:lookup_contacts", placeholder="Type a name…"),
+        error_messages={
+            "required": "Pick a contact from the suggestions.",
+            "invalid_choice": "Pick a contact from the suggestions.",
+        },
+    )
+    role = forms.ChoiceField(
+        choices=CommitteeRole.choices, initial=CommitteeRole.INFLUENCER, error_messages=ROLE_ERRORS
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "member")
+        super().__init__(*args, **kwargs)
+        widget: Any = self.fields["contact"].widget
+        widget.label = (
+            str(self.data.get(f"{self.add_prefix('contact')}_label", ""))[:200]
+            if self.is_bound
+            else ""
+        )
+
+
+class CommitteeRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=CommitteeRole.choices, error_messages=ROLE_ERRORS)
+
+
+class AttachmentLinkForm(forms.Form):
+    title = forms.CharField(
+        required=False, max_length=200, help_text="The address is used when left empty."
+    )
+    url = forms.CharField(
+        max_length=2000,
+        label="Web address",
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+        error_messages={"required": "Enter the web address of the document."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "link")
+        super().__init__(*args, **kwargs)
+
+
+class AttachmentFileForm(forms.Form):
+    title = forms.CharField(
+        required=False, max_length=200, help_text="The file name is used when left empty."
+    )
+    file = forms.FileField(
+        help_text="At most 10 MB.",
+        error_messages={"required": "Choose a file to upload.", "empty": "The file is empty."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "upload")
+        super().__init__(*args, **kwargs)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > ATTACHMENT_MAX_BYTES:
+            raise forms.ValidationError("Files are at most 10 MB.")
+        return upload
 
 
 class ActivityForm(forms.Form):
@@ -284,11 +488,19 @@ class PipelineEditForm(forms.Form):
     """The pipeline's name, and a name and probability field per stage (closing stages: name only)."""
 
     name = forms.CharField(max_length=100, label="Pipeline name")
+    stale_after_days = forms.IntegerField(
+        min_value=1,
+        max_value=365,
+        required=False,  # left out: unchanged
+        label="Stale after (days)",
+        help_text="The board flags an open deal that stays longer than this in one stage.",
+    )
 
     def __init__(
         self, *args: Any, pipeline: Pipeline, stages: QuerySet[Stage], **kwargs: Any
     ) -> None:
         kwargs.setdefault("initial", {})["name"] = pipeline.name
+        kwargs["initial"]["stale_after_days"] = pipeline.stale_after_days
         super().__init__(*args, **kwargs)
         self.pipeline = pipeline
         self.stages = list(stages)

@@ -8,6 +8,11 @@ from django.db import models
 class Pipeline(models.Model):
     name = models.CharField(max_length=100, unique=True)
     is_default = models.BooleanField(default=False)
+    stale_after_days = models.PositiveSmallIntegerField(
+        default=21,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="An open deal that stays this many days in one stage is flagged as stale",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -43,6 +48,45 @@ class Stage(models.Model):
         return self.name
 
 
+class CloseReason(models.Model):
+    """A reason from the workspace's list, chosen when a deal is closed won or lost."""
+
+    kind = models.CharField(
+        max_length=10, choices=[(StageKind.WON, "Won"), (StageKind.LOST, "Lost")]
+    )
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "name"], name="close_reason_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Competitor(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    website = models.URLField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ForecastCategory(models.TextChoices):
+    PIPELINE = "pipeline", "Pipeline"
+    BEST_CASE = "best_case", "Best case"
+    COMMIT = "commit", "Commit"
+    OMITTED = "omitted", "Omitted"
+
+
 class DealStatus(models.TextChoices):
     OPEN = "open", "Open"
     WON = "won", "Won"
@@ -66,6 +110,9 @@ class Deal(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     currency = models.CharField(max_length=3, default="EUR")
+    # The amount in the workspace currency at the exchange rate of the last save, so that
+    # boards and reports can sum deals of every currency in SQL.
+    amount_base = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
     expected_close_date = models.DateField(null=True, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -74,9 +121,19 @@ class Deal(models.Model):
         on_delete=models.SET_NULL,
         related_name="deals",
     )
+    next_step = models.CharField(max_length=200, blank=True)
+    forecast_category = models.CharField(
+        max_length=10, choices=ForecastCategory.choices, default=ForecastCategory.PIPELINE
+    )
     status = models.CharField(max_length=10, choices=DealStatus.choices, default=DealStatus.OPEN)
     closed_at = models.DateTimeField(null=True, blank=True)
-    close_reason = models.CharField(max_length=300, blank=True)
+    close_reason = models.ForeignKey(
+        CloseReason, null=True, blank=True, on_delete=models.PROTECT, related_name="deals"
+    )
+    close_note = models.TextField(blank=True)
+    lost_to = models.ForeignKey(
+        Competitor, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals_won"
+    )
     stage_changed_at = models.DateTimeField()
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
@@ -85,7 +142,21 @@ class Deal(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["status", "closed_at"]),
-            models.Index(fields=["pipeline", "stage"]),
+            # Covers the board: each column's cards in board order, and the per-stage counts and
+            # sums, straight from the index (bench/board.py).
+            models.Index(
+                fields=[
+                    "pipeline",
+                    "stage",
+                    "stage_changed_at",
+                    "owner",
+                    "amount_base",
+                    "currency",
+                    "amount",
+                    "status",
+                ],
+                name="deal_board_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -107,6 +178,213 @@ class DealStageChange(models.Model):
         ordering = ["-changed_at", "-pk"]
 
 
+class CommitteeRole(models.TextChoices):
+    DECISION_MAKER = "decision_maker", "Decision maker"
+    CHAMPION = "champion", "Champion"
+    INFLUENCER = "influencer", "Influencer"
+    BLOCKER = "blocker", "Blocker"
+    USER = "user", "User"
+    OTHER = "other", "Other"
+
+
+class DealContact(models.Model):
+    """A member of the deal's buying committee."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="committee")
+    contact = models.ForeignKey(
+        "people.Contact", on_delete=models.CASCADE, related_name="deal_roles"
+    )
+    role = models.CharField(max_length=20, choices=CommitteeRole.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["deal", "role", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "contact"], name="deal_contact_unique"),
+        ]
+
+
+class DealAttachment(models.Model):
+    """A file uploaded to a deal or a link to a document elsewhere (one of the two)."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="attachments")
+    title = models.CharField(max_length=200)
+    url = models.URLField(max_length=2000, blank=True)
+    file = models.FileField(upload_to="deal_files/%Y/%m/", blank=True, max_length=300)
+    size = models.PositiveIntegerField(default=0)
+    content_type = models.CharField(max_length=100, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+
+class StagePlaybook(models.Model):
+    """How to work a deal in one stage: talk track, checklist items and recommended content."""
+
+    stage = models.OneToOneField(Stage, on_delete=models.CASCADE, related_name="playbook")
+    talk_track = models.TextField(blank=True)
+    content = models.ManyToManyField("content.ContentItem", blank=True, related_name="playbooks")
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class PlaybookItemKind(models.TextChoices):
+    QUESTION = "question", "Question to ask"
+    TASK = "task", "Task"
+
+
+class PlaybookItem(models.Model):
+    playbook = models.ForeignKey(StagePlaybook, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(
+        max_length=10, choices=PlaybookItemKind.choices, default=PlaybookItemKind.QUESTION
+    )
+    text = models.CharField(max_length=300)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["playbook", "position", "pk"]
+
+
+class PlaybookTick(models.Model):
+    """A checklist item a rep ticked off on one deal."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="playbook_ticks")
+    item = models.ForeignKey(PlaybookItem, on_delete=models.CASCADE, related_name="ticks")
+    ticked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ticked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "item"], name="playbook_tick_unique"),
+        ]
+
+
+class ContentShare(models.Model):
+    """A content item a rep sent to a contact; opening the tracked link records it."""
+
+    deal = models.ForeignKey(
+        Deal, null=True, blank=True, on_delete=models.SET_NULL, related_name="content_shares"
+    )
+    contact = models.ForeignKey(
+        "people.Contact", on_delete=models.CASCADE, related_name="content_shares"
+    )
+    content_item = models.ForeignKey(
+        "content.ContentItem", on_delete=models.CASCADE, related_name="shares"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    message = models.TextField(blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField()
+    first_opened_at = models.DateTimeField(null=True, blank=True)
+    last_opened_at = models.DateTimeField(null=True, blank=True)
+    open_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+
+
+class ObjectionType(models.Model):
+    """An entry of the objection library (price, budget, timing, competitor, …)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    content = models.ManyToManyField("content.ContentItem", blank=True, related_name="objections")
+    position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ObjectionResponse(models.Model):
+    """A recommended answer to one objection type."""
+
+    objection_type = models.ForeignKey(
+        ObjectionType, on_delete=models.CASCADE, related_name="responses"
+    )
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["objection_type", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ObjectionOutcome(models.TextChoices):
+    OPEN = "open", "Not yet answered"
+    OVERCOME = "overcome", "Overcome"
+    NOT_OVERCOME = "not_overcome", "Not overcome"
+
+
+class Objection(models.Model):
+    """An objection a buyer raised on a deal, and how the rep answered it."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="objections")
+    objection_type = models.ForeignKey(
+        ObjectionType, on_delete=models.PROTECT, related_name="objections"
+    )
+    buyer_words = models.TextField(blank=True)
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    response = models.ForeignKey(
+        ObjectionResponse,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="uses",
+    )
+    response_notes = models.TextField(blank=True)
+    outcome = models.CharField(
+        max_length=20, choices=ObjectionOutcome.choices, default=ObjectionOutcome.OPEN
+    )
+    raised_at = models.DateTimeField()
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        indexes = [models.Index(fields=["objection_type", "raised_at"])]
+
+
+class QuotaPeriod(models.TextChoices):
+    MONTH = "month", "Month"
+    QUARTER = "quarter", "Quarter"
+
+
+class Quota(models.Model):
+    """A rep's target of won revenue (workspace currency) for one month or quarter."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quotas"
+    )
+    period = models.CharField(max_length=10, choices=QuotaPeriod.choices)
+    period_start = models.DateField()
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+
+    class Meta:
+        ordering = ["-period_start", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "period", "period_start"], name="quota_unique"),
+        ]
+
+
 class ActivityKind(models.TextChoices):
     NOTE = "note", "Note"
     CALL = "call", "Call"
@@ -126,13 +404,33 @@ class Activity(models.Model):
     contact = models.ForeignKey(
         "people.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
     )
+    company = models.ForeignKey(
+        "people.Company", null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Tasks, calls and meetings can be planned: who does it, by when, and when it was done.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_activities",
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=200, blank=True)
+    remind_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]
         verbose_name_plural = "activities"
+        indexes = [
+            models.Index(fields=["assigned_to", "completed_at", "due_at"]),
+            models.Index(fields=["remind_at"]),
+        ]
 
 
 class BookingAvailability(models.Model):

@@ -14,13 +14,12 @@ from revline.core.schemas import (
     MoneyOut,
     Name200,
     PatchSchema,
-    Reason,
     Text200,
     UserRef,
 )
 from revline.people.schemas import CompanyRef
 
-from .models import ActivityKind, DealStatus, StageKind
+from .models import ActivityKind, Deal, DealStatus, ForecastCategory, StageKind
 
 DealSort = Literal[
     "created_at",
@@ -78,10 +77,22 @@ class DealOut(Schema):
     owner: UserRef | None
     expected_close_date: date | None
     closed_at: datetime | None
-    close_reason: str
+    close_reason: str = Field(description="The reason chosen from the workspace's list")
+    close_note: str
+    lost_to: str = Field(description="The competitor a lost deal went to")
+    next_step: str
+    forecast_category: ForecastCategory
     stage_changed_at: datetime
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_close_reason(deal: Deal) -> str:
+        return deal.close_reason.name if deal.close_reason else ""
+
+    @staticmethod
+    def resolve_lost_to(deal: Deal) -> str:
+        return deal.lost_to.name if deal.lost_to else ""
 
 
 class DealFilters(Schema):
@@ -128,7 +139,9 @@ class DealMoveIn(InputSchema):
 
 
 class DealCloseIn(InputSchema):
-    reason: Reason
+    reason_id: int | None = Field(None, description="A close reason from the workspace's list")
+    note: LongText = ""
+    lost_to_id: int | None = Field(None, description="Competitor (lost deals only)")
 
 
 class ActivityIn(InputSchema):

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import CharField, Count, Q, QuerySet, Sum, Value
@@ -11,8 +12,19 @@ from django.db.models.functions import Concat
 from revline.core import permissions
 from revline.core.models import Role, Team, User
 from revline.people.models import Company, Contact
+from revline.people.selectors import touchpoint_source
+from revline.tracking.models import Touchpoint
 
-from .models import Activity, Deal, DealStatus, Pipeline, Stage, StageKind
+from .models import (
+    CloseReason,
+    Deal,
+    DealAttachment,
+    DealContact,
+    DealStatus,
+    Pipeline,
+    Stage,
+    StageKind,
+)
 from .stages import StageEntry, StageInfo, StageSpan, StageStep, stage_spans, stage_steps
 
 LOOKUP_LIMIT = 10
@@ -21,6 +33,17 @@ LOOKUP_LIMIT = 10
 def deals_queryset() -> QuerySet[Deal]:
     """Deals with everything a list row or a permission check touches, joined in one query."""
     return Deal.objects.select_related("pipeline", "stage", "contact", "company", "owner")
+
+
+def deals_visible_to(user: User, deals: QuerySet[Deal] | None = None) -> QuerySet[Deal]:
+    """`deals` (default: all) narrowed to those `user` may see; see permissions.can_view_deal."""
+    deals = deals if deals is not None else Deal.objects.all()
+    if not permissions.sees_only_team_deals(user):
+        return deals
+    visible = Q(owner__isnull=True) | Q(owner_id=user.pk)
+    if user.team_id is not None:
+        visible |= Q(owner__team_id=user.team_id)
+    return deals.filter(visible)
 
 
 def deal_list(
@@ -143,11 +166,16 @@ class DealPage:
     steps: list[StageStep]
     open_stages: list[Stage]
     history: list[StageSpan]
-    activities: list[Activity]
+    committee: list[DealContact]
+    attachments: list[DealAttachment]
+    touches: list["MarketingTouch"]
+    days_in_stage: int | None  # None once the deal is closed
+    weighted_amount: Decimal
 
 
 def deal_page(*, deal: Deal, now: datetime) -> DealPage:
-    """Everything the deal page shows besides the deal itself, in three queries."""
+    """Everything the deal page shows besides the deal itself and the htmx panels, in five
+    queries whatever the size of the committee or the timeline."""
     stages = list(deal.pipeline.stages.order_by("position"))
     infos = [
         StageInfo(
@@ -160,15 +188,90 @@ def deal_page(*, deal: Deal, now: datetime) -> DealPage:
         StageEntry(stage=c.to_stage.name, at=c.changed_at, by=str(c.changed_by or ""))
         for c in changes
     ]
-    history = stage_spans(entries, until=now if deal.status == DealStatus.OPEN else None)
+    is_open = deal.status == DealStatus.OPEN
+    history = stage_spans(entries, until=now if is_open else None)
     history.reverse()  # newest first, like every other list on the page
+    committee = list(deal.committee.select_related("contact__company").order_by("role", "pk"))
+    contact_ids = [member.contact_id for member in committee]
+    if deal.contact_id is not None:
+        contact_ids.append(deal.contact_id)
     return DealPage(
         deal=deal,
         steps=stage_steps(infos, current_stage_id=deal.stage_id),
         open_stages=[s for s in stages if s.kind == StageKind.OPEN],
         history=history,
-        activities=list(deal.activities.select_related("created_by")[:50]),
+        committee=committee,
+        attachments=list(deal.attachments.select_related("added_by")),
+        touches=marketing_touches(contact_ids=contact_ids),
+        days_in_stage=(now - deal.stage_changed_at).days if is_open else None,
+        weighted_amount=(deal.amount * deal.stage.probability / 100).quantize(Decimal("0.01")),
     )
+
+
+TOUCHES_LIMIT = 30
+
+
+@dataclass(frozen=True)
+class MarketingTouch:
+    """One marketing interaction of a committee member: what they saw or clicked, and where."""
+
+    occurred_at: datetime
+    kind: str
+    kind_label: str
+    what: str
+    campaign: str
+    source: str
+    contact_id: int
+    contact_name: str
+
+
+def _touch_what(touchpoint: Touchpoint) -> str:
+    params = touchpoint.params if isinstance(touchpoint.params, dict) else {}
+    if touchpoint.creative is not None:
+        return f"{touchpoint.creative.get_kind_display()}: {touchpoint.creative.name}"
+    if touchpoint.content_item is not None:
+        return touchpoint.content_item.title
+    if params.get("email"):
+        return f"Email: {params['email']}"
+    if params.get("landing_page"):
+        return f"Landing page /lp/{params['landing_page']}"
+    if touchpoint.link is not None and touchpoint.link.label:
+        return touchpoint.link.label
+    if touchpoint.url:
+        parts = urlsplit(touchpoint.url)
+        return (parts.path or "/")[:200]
+    return ""
+
+
+def marketing_touches(
+    *, contact_ids: list[int], limit: int = TOUCHES_LIMIT
+) -> list[MarketingTouch]:
+    """The newest marketing touchpoints (ads, pages, emails, content) of these contacts, in one
+    query. Sales events of the timeline are left out: the deal page shows them itself."""
+    if not contact_ids:
+        return []
+    touchpoints = (
+        Touchpoint.objects.filter(contact_id__in=set(contact_ids))
+        .select_related("campaign", "link", "creative", "content_item", "contact")
+        .order_by("-occurred_at", "-pk")[:limit]
+    )
+    return [
+        MarketingTouch(
+            occurred_at=t.occurred_at,
+            kind=t.kind,
+            kind_label=t.get_kind_display(),
+            what=_touch_what(t),
+            campaign=t.campaign.name if t.campaign is not None else "",
+            source=touchpoint_source(t),
+            contact_id=t.contact_id,  # type: ignore[arg-type]
+            contact_name=str(t.contact),
+        )
+        for t in touchpoints
+    ]
+
+
+def close_reason_choices() -> QuerySet[CloseReason]:
+    return CloseReason.objects.filter(is_active=True).order_by("kind", "position", "name")
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,18 @@
+import mimetypes
+import os
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 
-from revline.core import permissions
+from revline.core import money, permissions
 from revline.core.models import User
 from revline.email.sequence_services import sequences_on_deal_stage_changed
 from revline.leads.models import TransitionCause
@@ -14,7 +20,22 @@ from revline.leads.services import lifecycle_advance
 from revline.people import events
 from revline.people.models import Company, Contact, LifecycleStage
 
-from .models import Activity, Deal, DealStageChange, DealStatus, Pipeline, Stage, StageKind
+from .activity_services import activity_log as activity_log  # moved; callers import it here
+from .models import (
+    CloseReason,
+    CommitteeRole,
+    Competitor,
+    Deal,
+    DealAttachment,
+    DealContact,
+    DealStageChange,
+    DealStatus,
+    Pipeline,
+    Stage,
+    StageKind,
+)
+
+NEXT_STEP_MAX = 200
 
 DEFAULT_STAGES: list[tuple[str, int, str]] = [
     ("Qualification", 10, StageKind.OPEN),
@@ -61,9 +82,15 @@ def pipeline_create(
 
 @transaction.atomic
 def pipeline_update(
-    *, actor: User, pipeline: Pipeline, name: str, stages: Mapping[int, tuple[str, int]]
+    *,
+    actor: User,
+    pipeline: Pipeline,
+    name: str,
+    stages: Mapping[int, tuple[str, int]],
+    stale_after_days: int | None = None,
 ) -> Pipeline:
-    """Rename the pipeline and rename / re-weight its stages (keyed by stage id); all or nothing.
+    """Rename the pipeline, rename / re-weight its stages (keyed by stage id) and set after how
+    many days in one stage a deal is stale (None keeps it); all or nothing.
 
     Stages not in `stages` keep their values. Won and lost stages may be renamed, but their
     probabilities stay fixed: reports count them as certain wins and losses.
@@ -101,11 +128,15 @@ def pipeline_update(
         stage_errors.append("Every stage needs a name of its own.")
     if stage_errors:
         errors["stages"] = sorted(set(stage_errors))
+    if stale_after_days is not None and not 1 <= stale_after_days <= 365:
+        errors["stale_after_days"] = ["Use a number of days from 1 to 365."]
     if errors:
         raise ValidationError(errors)
-    if pipeline.name != name:
+    if stale_after_days is not None:
+        pipeline.stale_after_days = stale_after_days
+    if pipeline.name != name or stale_after_days is not None:
         pipeline.name = name
-        pipeline.save(update_fields=["name"])
+        pipeline.save(update_fields=["name", "stale_after_days"])
     changed = [
         stage for pk, stage in current.items() if (stage.name, stage.probability) != final[pk]
     ]
@@ -176,6 +207,7 @@ def deal_create(
         stage_changed_at=now,
         created_at=now,
     )
+    deal.amount_base = deal_amount_base(deal)
     deal.full_clean()
     deal.save()
     DealStageChange.objects.create(
@@ -205,17 +237,39 @@ def deal_update(*, actor: User, deal: Deal, **fields: object) -> Deal:
     permissions.require(
         permissions.can_edit_deal(actor, deal), "You can only change deals of your own team."
     )
-    allowed = {"name", "amount", "currency", "contact", "company", "expected_close_date", "owner"}
+    allowed = {
+        "name",
+        "amount",
+        "currency",
+        "contact",
+        "company",
+        "expected_close_date",
+        "owner",
+        "next_step",
+    }
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
     if "owner" in fields:
         _require_assignable(actor, fields["owner"])  # type: ignore[arg-type]
+    if "next_step" in fields:
+        fields["next_step"] = str(fields["next_step"] or "").strip()
+        if len(fields["next_step"]) > NEXT_STEP_MAX:  # type: ignore[arg-type]
+            raise ValidationError(
+                {"next_step": f"Keep the next step under {NEXT_STEP_MAX} characters."}
+            )
     for field, value in fields.items():
         setattr(deal, field, value)
+    deal.amount_base = deal_amount_base(deal)
     deal.full_clean()
     deal.save()
     return deal
+
+
+def deal_amount_base(deal: Deal) -> Decimal:
+    """The deal's amount in the workspace currency at today's rate (0 while no rate is stored)."""
+    converted = money.to_base(deal.amount, deal.currency, on=timezone.localdate())
+    return converted if converted is not None else Decimal("0")
 
 
 def _move(*, actor: User | None, deal: Deal, stage: Stage, at: datetime) -> None:
@@ -261,15 +315,29 @@ def deal_move_stage(
 
 @transaction.atomic
 def _deal_close(
-    *, actor: User | None, deal: Deal, won: bool, reason: str, at: datetime | None
+    *,
+    actor: User | None,
+    deal: Deal,
+    won: bool,
+    reason: CloseReason | None,
+    note: str,
+    lost_to: Competitor | None,
+    at: datetime | None,
 ) -> Deal:
     if actor is not None:
         permissions.require(
             permissions.can_edit_deal(actor, deal), "You can only change deals of your own team."
         )
-    reason = reason.strip()
-    if not reason:
+    note = note.strip()
+    if reason is None and not note:
         raise ValidationError({"reason": "Say why the deal was won or lost."})
+    kind = StageKind.WON if won else StageKind.LOST
+    if reason is not None and reason.kind != kind:
+        raise ValidationError(
+            {"reason": f"That reason is for {reason.get_kind_display().lower()} deals."}
+        )
+    if won and lost_to is not None:
+        raise ValidationError({"lost_to": "A won deal was not lost to a competitor."})
     if deal.status != DealStatus.OPEN:
         raise ValidationError({"status": "This deal is already closed."})
     at = at or timezone.now()
@@ -281,7 +349,9 @@ def _deal_close(
     )
     deal.status = DealStatus.WON if won else DealStatus.LOST
     deal.closed_at = at
-    deal.close_reason = reason[:300]
+    deal.close_reason = reason
+    deal.close_note = note
+    deal.lost_to = lost_to
     deal.save(
         update_fields=[
             "stage",
@@ -289,6 +359,8 @@ def _deal_close(
             "status",
             "closed_at",
             "close_reason",
+            "close_note",
+            "lost_to",
             "updated_at",
         ]
     )
@@ -297,7 +369,7 @@ def _deal_close(
             contact=deal.contact,
             deal=deal,
             won=won,
-            reason=deal.close_reason,
+            reason=close_summary(deal),
             actor=actor,
             occurred_at=at,
         )
@@ -313,16 +385,40 @@ def _deal_close(
     return deal
 
 
+def close_summary(deal: Deal) -> str:
+    """The reason and note of a closed deal in one line, for timelines and lists."""
+    parts = [deal.close_reason.name if deal.close_reason else "", deal.close_note]
+    if deal.lost_to is not None:
+        parts.append(f"lost to {deal.lost_to.name}")
+    return " · ".join(part for part in parts if part)
+
+
 def deal_close_won(
-    *, actor: User | None, deal: Deal, reason: str, at: datetime | None = None
+    *,
+    actor: User | None,
+    deal: Deal,
+    reason: CloseReason | None = None,
+    note: str = "",
+    at: datetime | None = None,
 ) -> Deal:
-    return _deal_close(actor=actor, deal=deal, won=True, reason=reason, at=at)
+    """Close as won with a reason from the list, a note, or both (one of them is required)."""
+    return _deal_close(
+        actor=actor, deal=deal, won=True, reason=reason, note=note, lost_to=None, at=at
+    )
 
 
 def deal_close_lost(
-    *, actor: User | None, deal: Deal, reason: str, at: datetime | None = None
+    *,
+    actor: User | None,
+    deal: Deal,
+    reason: CloseReason | None = None,
+    note: str = "",
+    lost_to: Competitor | None = None,
+    at: datetime | None = None,
 ) -> Deal:
-    return _deal_close(actor=actor, deal=deal, won=False, reason=reason, at=at)
+    return _deal_close(
+        actor=actor, deal=deal, won=False, reason=reason, note=note, lost_to=lost_to, at=at
+    )
 
 
 @transaction.atomic
@@ -337,7 +433,9 @@ def deal_reopen(*, actor: User, deal: Deal) -> Deal:
     _move(actor=actor, deal=deal, stage=stage, at=timezone.now())
     deal.status = DealStatus.OPEN
     deal.closed_at = None
-    deal.close_reason = ""
+    deal.close_reason = None
+    deal.close_note = ""
+    deal.lost_to = None
     deal.save(
         update_fields=[
             "stage",
@@ -345,41 +443,125 @@ def deal_reopen(*, actor: User, deal: Deal) -> Deal:
             "status",
             "closed_at",
             "close_reason",
+            "close_note",
+            "lost_to",
             "updated_at",
         ]
     )
     return deal
 
 
-@transaction.atomic
-def activity_log(
-    *,
-    actor: User | None,
-    kind: str,
-    subject: str,
-    body: str = "",
-    deal: Deal | None = None,
-    contact: Contact | None = None,
-    occurred_at: datetime | None = None,
-) -> Activity:
-    if actor is not None and deal is not None:
-        permissions.require(
-            permissions.can_edit_deal(actor, deal), "You can only change deals of your own team."
-        )
-    contact = contact or (deal.contact if deal else None)
-    if contact is None and deal is None:
-        raise ValidationError("An activity belongs to a deal or a contact.")
-    activity = Activity(
-        kind=kind,
-        subject=subject.strip(),
-        body=body,
-        deal=deal,
-        contact=contact,
-        occurred_at=occurred_at or timezone.now(),
-        created_by=actor,
+# --- The deal page: buying committee, files and links ------------------------------------------
+
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+LINK_SCHEMES = ("http", "https")
+
+
+def _require_deal_edit(actor: User, deal: Deal) -> None:
+    permissions.require(
+        permissions.can_edit_deal(actor, deal), "You can only change deals of your own team."
     )
-    activity.full_clean()
-    activity.save()
-    if contact is not None:
-        events.activity_logged(contact=contact, activity=activity, actor=actor)
-    return activity
+
+
+def _committee_role(role: str) -> str:
+    if role not in CommitteeRole.values:
+        labels = ", ".join(str(label).lower() for label in CommitteeRole.labels)
+        raise ValidationError({"role": f"Pick one of the roles: {labels}."})
+    return role
+
+
+@transaction.atomic
+def deal_contact_add(*, actor: User, deal: Deal, contact: Contact, role: str) -> DealContact:
+    """Put `contact` on the deal's buying committee; a contact sits there at most once."""
+    _require_deal_edit(actor, deal)
+    role = _committee_role(role)
+    if DealContact.objects.filter(deal=deal, contact=contact).exists():
+        raise ValidationError({"contact": f"{contact} is already on the buying committee."})
+    return DealContact.objects.create(deal=deal, contact=contact, role=role)
+
+
+@transaction.atomic
+def deal_contact_update(*, actor: User, member: DealContact, role: str) -> DealContact:
+    _require_deal_edit(actor, member.deal)
+    member.role = _committee_role(role)
+    member.save(update_fields=["role"])
+    return member
+
+
+@transaction.atomic
+def deal_contact_remove(*, actor: User, member: DealContact) -> None:
+    _require_deal_edit(actor, member.deal)
+    member.delete()
+
+
+def _attachment_title(title: str, fallback: str) -> str:
+    title = title.strip() or fallback.strip()
+    if not title:
+        raise ValidationError({"title": "Give the file or link a title."})
+    if len(title) > 200:
+        raise ValidationError({"title": "Keep the title under 200 characters."})
+    return title
+
+
+@transaction.atomic
+def deal_attachment_add_link(*, actor: User, deal: Deal, title: str, url: str) -> DealAttachment:
+    """Attach a link to a document elsewhere. Only http(s) addresses: a javascript: or data:
+    link on the page would run in the rep's session."""
+    _require_deal_edit(actor, deal)
+    url = url.strip()
+    try:
+        URLValidator(schemes=list(LINK_SCHEMES))(url)
+    except ValidationError:
+        raise ValidationError(
+            {"url": "Enter a full web address starting with https:// or http://."}
+        ) from None
+    if len(url) > 2000:
+        raise ValidationError({"url": "Web addresses are at most 2,000 characters long."})
+    attachment = DealAttachment(
+        deal=deal, title=_attachment_title(title, url), url=url, added_by=actor
+    )
+    attachment.full_clean()
+    attachment.save()
+    return attachment
+
+
+def deal_attachment_add_file(
+    *, actor: User, deal: Deal, title: str, upload: UploadedFile
+) -> DealAttachment:
+    """Store an uploaded file (at most 10 MB) under MEDIA_ROOT; it is only ever served through
+    the permission-checked download view, never from a public URL."""
+    _require_deal_edit(actor, deal)
+    if upload.size is None or upload.size == 0:
+        raise ValidationError({"file": "The file is empty."})
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError({"file": "Files are at most 10 MB."})
+    original = os.path.basename(upload.name or "") or "file"
+    try:
+        safe_name = get_valid_filename(original)[-100:]
+    except SuspiciousFileOperation:
+        safe_name = "file"
+    attachment = DealAttachment(
+        deal=deal,
+        title=_attachment_title(title, original),
+        size=upload.size,
+        content_type=mimetypes.guess_type(safe_name)[0] or "application/octet-stream",
+        added_by=actor,
+    )
+    attachment.file.save(safe_name, upload, save=False)
+    try:
+        with transaction.atomic():
+            attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def deal_attachment_delete(*, actor: User, attachment: DealAttachment) -> None:
+    _require_deal_edit(actor, attachment.deal)
+    stored = attachment.file.name if attachment.file else ""
+    attachment.delete()
+    if stored:
+        # Only once the row is gone for good: a rolled-back delete keeps its file.
+        transaction.on_commit(lambda: default_storage.delete(stored))

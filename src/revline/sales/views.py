@@ -1,10 +1,14 @@
+import os
 from typing import Any
+from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -14,19 +18,25 @@ from revline.core.listing import Column, build_listing
 from revline.core.models import User
 from revline.people.models import Contact
 
-from . import selectors, services
+from . import board_selectors, forecast_services, selectors, services
 from .forms import (
     ActivityForm,
+    AttachmentFileForm,
+    AttachmentLinkForm,
     CloseDealForm,
+    CommitteeAddForm,
+    CommitteeRoleForm,
     DealCreateForm,
     DealFilterForm,
     DealForm,
+    ForecastCategoryForm,
     MoveStageForm,
+    NextStepForm,
     PipelineCreateForm,
     PipelineEditForm,
     changed_deal_fields,
 )
-from .models import Deal, DealStatus, Pipeline
+from .models import CommitteeRole, Deal, DealAttachment, DealContact, DealStatus, Pipeline
 from .stages import with_closing_stages
 
 DEAL_COLUMNS = [
@@ -51,7 +61,7 @@ def _user(request: HttpRequest) -> User:
 def deal_list(request: HttpRequest) -> HttpResponse:
     filter_form = DealFilterForm(request.GET or None)
     filter_form.is_valid()
-    deals = selectors.deal_list(**filter_form.filters())
+    deals = board_selectors.deals_matching(user=_user(request), filters=filter_form.filters())
     listing = build_listing(
         request,
         deals,
@@ -64,18 +74,37 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         "listing": listing,
         "totals": selectors.deal_totals(listing.page.paginator.object_list),  # type: ignore[arg-type]
         "filtered": bool(listing.query or filter_form.filters()),
+        "board_url": _board_url(request),
     }
     return render(
         request, "sales/deal_list.html", context, status=400 if filter_form.errors else 200
     )
 
 
-def _deal_or_404(pk: int) -> Deal:
-    return get_object_or_404(selectors.deals_queryset().select_related("owner__team"), pk=pk)
+def _board_url(request: HttpRequest) -> str:
+    """The board with the list's filters (those the board has; it always shows one pipeline)."""
+    keys = (
+        "pipeline",
+        "owner",
+        "team",
+        "period",
+        "close_from",
+        "close_to",
+        "amount_min",
+        "amount_max",
+    )
+    params = {key: request.GET[key] for key in keys if request.GET.get(key)}
+    return reverse("sales:board") + (f"?{urlencode(params)}" if params else "")
+
+
+def _deal_or_404(request: HttpRequest, pk: int) -> Deal:
+    """The deal if the user may see it; a deal of another team is a 404, like a missing one."""
+    deals = selectors.deals_visible_to(_user(request), selectors.deals_queryset())
+    return get_object_or_404(deals.select_related("owner__team"), pk=pk)
 
 
 def _editable_deal(request: HttpRequest, pk: int) -> Deal:
-    deal = _deal_or_404(pk)
+    deal = _deal_or_404(request, pk)
     permissions.require(permissions.can_edit_deal(_user(request), deal), EDIT_DENIED)
     return deal
 
@@ -84,30 +113,47 @@ def _render_deal(
     request: HttpRequest,
     deal: Deal,
     *,
-    move_form: MoveStageForm | None = None,
-    close_form: CloseDealForm | None = None,
-    activity_form: ActivityForm | None = None,
     status: int = 200,
+    **bound: forms.Form,
 ) -> HttpResponse:
+    """The deal page; `bound` replaces the blank form of that name with a bound, invalid one."""
+    blank: dict[str, Any] = {
+        "move_form": lambda: MoveStageForm(deal=deal),
+        "close_form": CloseDealForm,
+        "activity_form": ActivityForm,
+        "next_step_form": lambda: NextStepForm(initial={"next_step": deal.next_step}),
+        "forecast_form": lambda: ForecastCategoryForm(
+            initial={"forecast_category": deal.forecast_category}
+        ),
+        "member_form": CommitteeAddForm,
+        "role_form": CommitteeRoleForm,
+        "link_form": AttachmentLinkForm,
+        "upload_form": AttachmentFileForm,
+    }
     page = selectors.deal_page(deal=deal, now=timezone.now())
-    move_form = move_form or MoveStageForm(deal=deal)
-    close_form = close_form or CloseDealForm()
-    activity_form = activity_form or ActivityForm()
+    forms_: dict[str, Any] = {
+        name: bound[name] if name in bound else make() for name, make in blank.items()
+    }
+    move_form, close_form, role_form = (
+        forms_["move_form"],
+        forms_["close_form"],
+        forms_["role_form"],
+    )
     # Errors that no visible field shows (a refused move, a deal already closed) go on top.
     action_errors = [
         *(error for errors in move_form.errors.values() for error in errors),
         *close_form.non_field_errors(),
-        *(["Choose whether the deal was won or lost."] if close_form.errors.get("outcome") else []),
+        *(close_form.errors.get("outcome") or []),
+        *(error for errors in role_form.errors.values() for error in errors),
     ]
     context: dict[str, Any] = {
+        **forms_,
         "deal": deal,
         "page": page,
         "can_edit": permissions.can_edit_deal(_user(request), deal),
         "is_open": deal.status == DealStatus.OPEN,
-        "move_form": move_form,
-        "close_form": close_form,
-        "activity_form": activity_form,
         "action_errors": action_errors,
+        "roles": CommitteeRole.choices,
     }
     return render(request, "sales/deal_detail.html", context, status=status)
 
@@ -115,7 +161,7 @@ def _render_deal(
 @login_required
 @require_GET
 def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_deal(request, _deal_or_404(pk))
+    return _render_deal(request, _deal_or_404(request, pk))
 
 
 @login_required
@@ -133,7 +179,7 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Moved to {deal.stage.name}.")
             return redirect("sales:deal", pk=deal.pk)
-    deal = _deal_or_404(pk)
+    deal = _deal_or_404(request, pk)
     return _render_deal(request, deal, move_form=form, status=400)
 
 
@@ -143,20 +189,208 @@ def deal_close(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _editable_deal(request, pk)
     form = CloseDealForm(request.POST)
     if form.is_valid():
-        close = (
-            services.deal_close_won
-            if form.cleaned_data["outcome"] == "won"
-            else services.deal_close_lost
-        )
+        data = form.cleaned_data
         try:
-            close(actor=_user(request), deal=deal, reason=form.cleaned_data["reason"])
+            if data["outcome"] == "won":
+                services.deal_close_won(
+                    actor=_user(request), deal=deal, reason=data["reason"], note=data["note"]
+                )
+            else:
+                services.deal_close_lost(
+                    actor=_user(request),
+                    deal=deal,
+                    reason=data["reason"],
+                    note=data["note"],
+                    lost_to=data["lost_to"],
+                )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, f"Deal closed as {deal.get_status_display().lower()}.")
             return redirect("sales:deal", pk=deal.pk)
-    deal = _deal_or_404(pk)
+    deal = _deal_or_404(request, pk)
     return _render_deal(request, deal, close_form=form, status=400)
+
+
+def _back_to(deal: Deal, anchor: str) -> HttpResponse:
+    return redirect(f"{reverse('sales:deal', args=[deal.pk])}#{anchor}")
+
+
+@login_required
+@require_POST
+def deal_next_step(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = _editable_deal(request, pk)
+    form = NextStepForm(request.POST)
+    if form.is_valid():
+        try:
+            services.deal_update(
+                actor=_user(request), deal=deal, next_step=form.cleaned_data["next_step"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Next step saved.")
+            return _back_to(deal, "deal-props")
+    deal = _deal_or_404(request, pk)
+    return _render_deal(request, deal, next_step_form=form, status=400)
+
+
+@login_required
+@require_POST
+def deal_forecast_category(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = _editable_deal(request, pk)
+    form = ForecastCategoryForm(request.POST)
+    if form.is_valid():
+        try:
+            forecast_services.deal_forecast_category_set(
+                actor=_user(request), deal=deal, category=form.cleaned_data["forecast_category"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Forecast category saved.")
+            return _back_to(deal, "deal-props")
+    deal = _deal_or_404(request, pk)
+    return _render_deal(request, deal, forecast_form=form, status=400)
+
+
+@login_required
+@require_POST
+def deal_committee_add(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = _editable_deal(request, pk)
+    form = CommitteeAddForm(request.POST)
+    if form.is_valid():
+        try:
+            member = services.deal_contact_add(
+                actor=_user(request),
+                deal=deal,
+                contact=form.cleaned_data["contact"],
+                role=form.cleaned_data["role"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{member.contact} added to the buying committee.")
+            return _back_to(deal, "committee")
+    return _render_deal(request, deal, member_form=form, status=400)
+
+
+def _member_or_404(deal: Deal, member_pk: int) -> DealContact:
+    return get_object_or_404(
+        DealContact.objects.select_related("contact", "deal__owner"), pk=member_pk, deal=deal
+    )
+
+
+@login_required
+@require_POST
+def deal_committee_update(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    deal = _editable_deal(request, pk)
+    member = _member_or_404(deal, member_pk)
+    form = CommitteeRoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.deal_contact_update(
+                actor=_user(request), member=member, role=form.cleaned_data["role"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{member.contact} is now {member.get_role_display()}.")
+            return _back_to(deal, "committee")
+    return _render_deal(request, deal, role_form=form, status=400)
+
+
+@login_required
+@require_POST
+def deal_committee_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    deal = _editable_deal(request, pk)
+    member = _member_or_404(deal, member_pk)
+    services.deal_contact_remove(actor=_user(request), member=member)
+    messages.success(request, f"{member.contact} removed from the buying committee.")
+    return _back_to(deal, "committee")
+
+
+@login_required
+@require_POST
+def deal_attachment_link(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = _editable_deal(request, pk)
+    form = AttachmentLinkForm(request.POST)
+    if form.is_valid():
+        try:
+            services.deal_attachment_add_link(
+                actor=_user(request),
+                deal=deal,
+                title=form.cleaned_data["title"],
+                url=form.cleaned_data["url"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Link added.")
+            return _back_to(deal, "files")
+    return _render_deal(request, deal, link_form=form, status=400)
+
+
+@login_required
+@require_POST
+def deal_attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = _editable_deal(request, pk)
+    form = AttachmentFileForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.deal_attachment_add_file(
+                actor=_user(request),
+                deal=deal,
+                title=form.cleaned_data["title"],
+                upload=form.cleaned_data["file"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "File uploaded.")
+            return _back_to(deal, "files")
+    return _render_deal(request, deal, upload_form=form, status=400)
+
+
+def _attachment_or_404(deal: Deal, attachment_pk: int) -> DealAttachment:
+    return get_object_or_404(
+        DealAttachment.objects.select_related("deal__owner"), pk=attachment_pk, deal=deal
+    )
+
+
+@login_required
+@require_GET
+def deal_attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    """An uploaded file, to whoever may see the deal, always as a download: a file that a
+    browser rendered inline could run script in the app's origin."""
+    deal = _deal_or_404(request, pk)
+    attachment = _attachment_or_404(deal, attachment_pk)
+    if not attachment.file:
+        raise Http404("This attachment is a link, not a file.")
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=os.path.basename(attachment.file.name or "file"),
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def deal_attachment_delete(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    deal = _editable_deal(request, pk)
+    attachment = _attachment_or_404(deal, attachment_pk)
+    services.deal_attachment_delete(actor=_user(request), attachment=attachment)
+    messages.success(request, f"“{attachment.title}” deleted.")
+    return _back_to(deal, "files")
 
 
 @login_required
@@ -318,6 +552,7 @@ def pipeline_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 pipeline=pipeline,
                 name=form.cleaned_data["name"],
                 stages=form.stage_changes(),
+                stale_after_days=form.cleaned_data["stale_after_days"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -20,6 +20,7 @@ services; the thousands that follow are planned in memory and stored in bulk, sh
 the services store them (see plan.py).
 """
 
+import random
 import time as clock
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -30,9 +31,14 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 
 from . import catalog
+from .activities import build_activities
 from .audiences import write_audiences
+from .deal_page import build_deal_page
+from .forecast import build_forecast
 from .marketing import write_marketing
+from .objections import build_objections
 from .plan import DemoSize, Planner
+from .quotes import build_quotes
 from .setup import create_setup
 from .write import write_lifecycle, write_people, write_sales, write_timeline, write_tracking
 
@@ -41,7 +47,16 @@ DEMO_PASSWORD = catalog.DEMO_PASSWORD
 DEMO_LOGINS: list[tuple[str, str, str]] = [
     (u.username, DEMO_PASSWORD, u.label) for u in catalog.USERS
 ]
-STEPS = 10
+STEPS = 11
+
+
+def write_sales_workbench(end: datetime, seed: int) -> None:
+    """Issue 5's records on top of the demo deals; each area builds its own, deterministically."""
+    build_deal_page(rng=random.Random(seed + 10), now=end)
+    build_activities(rng=random.Random(seed + 11), now=end)
+    build_objections(rng=random.Random(seed + 12), now=end)
+    build_quotes(rng=random.Random(seed + 13), now=end)
+    build_forecast(rng=random.Random(seed + 14), now=end)
 
 
 class DemoRefused(Exception):
@@ -189,6 +204,10 @@ def demo_build(
         report.next("segments, email templates, newsletters sent, a nurture sequence")
         audiences = write_audiences(setup, seed)
         report.say("      " + ", ".join(f"{n:,} {label}" for label, n in audiences.items()))
+        report.next(
+            "sales workbench: buying committees, tasks and playbooks, objections, quotes, quotas"
+        )
+        write_sales_workbench(end, seed)
     summary = DemoSummary(
         users=len(setup.users),
         campaigns=len(setup.campaigns),

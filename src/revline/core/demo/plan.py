@@ -780,6 +780,7 @@ class Planner:
             contact=contact,
             company=person.company,
             amount=amount,
+            amount_base=amount,
             currency=settings.CURRENCY,
             owner=owner,
             expected_close_date=expected.date(),
@@ -848,7 +849,7 @@ class Planner:
                     body,
                 )
             reason = rng.choice(reasons)
-            deal.status, deal.closed_at, deal.close_reason = outcome, closed_at, reason
+            deal.status, deal.closed_at, deal.close_note = outcome, closed_at, reason
             won = outcome == DealStatus.WON
             self.event(
                 contact,
