@@ -6,9 +6,10 @@ from django.db.models import Count, QuerySet, Sum
 from revline.campaigns.models import Campaign, CampaignStatus
 from revline.people.models import Company, Contact
 from revline.sales.models import Deal, DealStatus
+from revline.sales.visibility import deals_visible_to
 from revline.tracking.models import Touchpoint
 
-from .models import Team
+from .models import Team, User
 
 
 def teams_with_counts() -> QuerySet[Team]:
@@ -29,11 +30,13 @@ class WorkspaceSummary:
     recent_contacts: list[Contact]
 
 
-def workspace_summary() -> WorkspaceSummary:
-    open_deals = Deal.objects.filter(status=DealStatus.OPEN).aggregate(
-        n=Count("pk"), total=Sum("amount")
+def workspace_summary(*, viewer: User) -> WorkspaceSummary:
+    """The home page's numbers; deals only those `viewer` may see, summed in the base currency."""
+    deals = deals_visible_to(viewer, Deal.objects.all())
+    open_deals = deals.filter(status=DealStatus.OPEN).aggregate(
+        n=Count("pk"), total=Sum("amount_base")
     )
-    won = Deal.objects.filter(status=DealStatus.WON).aggregate(n=Count("pk"), total=Sum("amount"))
+    won = deals.filter(status=DealStatus.WON).aggregate(n=Count("pk"), total=Sum("amount_base"))
     return WorkspaceSummary(
         contacts=Contact.objects.count(),
         companies=Company.objects.count(),
@@ -44,7 +47,7 @@ def workspace_summary() -> WorkspaceSummary:
         won_deals=won["n"],
         won_revenue=won["total"] or Decimal("0"),
         recent_deals=list(
-            Deal.objects.select_related("stage", "company", "owner").order_by("-created_at")[:6]
+            deals.select_related("stage", "company", "owner").order_by("-created_at")[:6]
         ),
         recent_contacts=list(Contact.objects.select_related("company").order_by("-created_at")[:6]),
     )

@@ -24,7 +24,11 @@ def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"summary": selectors.workspace_summary()})
+    return render(
+        request,
+        "core/home.html",
+        {"summary": selectors.workspace_summary(viewer=request.user)},  # type: ignore[arg-type]
+    )
 
 
 @login_required

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -19,6 +19,7 @@ from revline.core.models import User
 from revline.core.templatetags.revline import money
 from revline.leads.models import LifecycleTransition
 from revline.sales.models import ActivityKind, Deal
+from revline.sales.visibility import deals_visible_to
 from revline.tracking.models import Touchpoint, TouchpointKind
 
 from .models import (
@@ -427,19 +428,41 @@ class ContactProfile:
     timeline_truncated: bool
 
 
-def contact_profile(*, contact: Contact, timeline_limit: int = TIMELINE_LIMIT) -> ContactProfile:
+def _hide_unseen_deals(items: list[TimelineItem], *, viewer: User) -> list[TimelineItem]:
+    """Timeline items of deals `viewer` may not see keep their date but lose the deal's details."""
+    deal_ids = {item.deal_id for item in items if item.deal_id is not None}
+    if not deal_ids:
+        return items
+    seen = set(
+        deals_visible_to(viewer, Deal.objects.filter(pk__in=deal_ids)).values_list("pk", flat=True)
+    )
+    return [
+        item
+        if item.deal_id is None or item.deal_id in seen
+        else replace(item, title="Deal activity of another team", detail=(), deal_id=None)
+        for item in items
+    ]
+
+
+def contact_profile(
+    *, contact: Contact, viewer: User | None = None, timeline_limit: int = TIMELINE_LIMIT
+) -> ContactProfile:
+    """Everything the contact page shows; its deal list only has deals `viewer` may see."""
     history = list(ConsentRecord.objects.filter(contact=contact).order_by("-recorded_at", "-pk"))
     transitions = list(
         LifecycleTransition.objects.filter(contact=contact)
         .select_related("actor")
         .order_by("-occurred_at", "-pk")
     )
+    deal_rows = Deal.objects.filter(contact=contact)
+    if viewer is not None:
+        deal_rows = deals_visible_to(viewer, deal_rows)
     deals = list(
-        Deal.objects.filter(contact=contact)
-        .select_related("stage", "pipeline", "owner")
-        .order_by("-created_at", "-pk")
+        deal_rows.select_related("stage", "pipeline", "owner").order_by("-created_at", "-pk")
     )
     timeline = contact_timeline(contact=contact, limit=timeline_limit + 1)
+    if viewer is not None:
+        timeline = _hide_unseen_deals(timeline, viewer=viewer)
     return ContactProfile(
         contact=contact,
         consents=current_consents(history),
@@ -464,15 +487,16 @@ class CompanyProfile:
     deals: list[Deal]
 
 
-def company_profile(*, company: Company) -> CompanyProfile:
+def company_profile(*, company: Company, viewer: User | None = None) -> CompanyProfile:
     contacts = Contact.objects.filter(company=company).select_related("owner")
+    deals = Deal.objects.filter(company=company)
+    if viewer is not None:
+        deals = deals_visible_to(viewer, deals)
     return CompanyProfile(
         company=company,
         contacts=list(contacts.order_by(Lower("last_name"), "pk")[:COMPANY_CONTACTS_LIMIT]),
         contact_count=contacts.count(),
         deals=list(
-            Deal.objects.filter(company=company)
-            .select_related("stage", "contact", "owner")
-            .order_by("-created_at", "-pk")
+            deals.select_related("stage", "contact", "owner").order_by("-created_at", "-pk")
         ),
     )

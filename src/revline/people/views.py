@@ -66,10 +66,17 @@ def contacts(request: HttpRequest) -> HttpResponse:
     return render(request, "people/contacts.html", context, status=400 if form.errors else 200)
 
 
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
 def _render_contact(
     request: HttpRequest, contact: Contact, note_form: NoteForm, status: int = 200
 ) -> HttpResponse:
-    context = {"profile": selectors.contact_profile(contact=contact), "note_form": note_form}
+    context = {
+        "profile": selectors.contact_profile(contact=contact, viewer=_user(request)),
+        "note_form": note_form,
+    }
     return render(request, "people/contact_detail.html", context, status=status)
 
 
@@ -167,7 +174,7 @@ def companies(request: HttpRequest) -> HttpResponse:
 @require_GET
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _people_user(request)
-    profile = selectors.company_profile(company=_company_or_404(pk))
+    profile = selectors.company_profile(company=_company_or_404(pk), viewer=_user(request))
     return render(request, "people/company_detail.html", {"profile": profile})
 
 

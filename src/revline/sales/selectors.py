@@ -26,6 +26,7 @@ from .models import (
     StageKind,
 )
 from .stages import StageEntry, StageInfo, StageSpan, StageStep, stage_spans, stage_steps
+from .visibility import deals_visible_to as deals_visible_to
 
 LOOKUP_LIMIT = 10
 
@@ -33,17 +34,6 @@ LOOKUP_LIMIT = 10
 def deals_queryset() -> QuerySet[Deal]:
     """Deals with everything a list row or a permission check touches, joined in one query."""
     return Deal.objects.select_related("pipeline", "stage", "contact", "company", "owner")
-
-
-def deals_visible_to(user: User, deals: QuerySet[Deal] | None = None) -> QuerySet[Deal]:
-    """`deals` (default: all) narrowed to those `user` may see; see permissions.can_view_deal."""
-    deals = deals if deals is not None else Deal.objects.all()
-    if not permissions.sees_only_team_deals(user):
-        return deals
-    visible = Q(owner__isnull=True) | Q(owner_id=user.pk)
-    if user.team_id is not None:
-        visible |= Q(owner__team_id=user.team_id)
-    return deals.filter(visible)
 
 
 def deal_list(
