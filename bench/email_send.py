@@ -62,7 +62,7 @@ def peak_rss_mb() -> float:
 # --- Phases, each in its own process ------------------------------------------------------------
 
 
-def phase_sink(port: int) -> None:
+def phase_sink(port: int, pipelining: bool) -> None:
     """Accept mail until SIGTERM, then print how many messages and distinct recipients came.
 
     aiosmtpd reads DATA one line at a time in Python, which made the sink, not the sender, the
@@ -97,17 +97,27 @@ def phase_sink(port: int) -> None:
             return FastDataSMTP(self.handler, **self.SMTP_kwargs)
 
     class Handler:
-        pass
+        async def handle_EHLO(
+            self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+        ) -> list[str]:
+            session.host_name = hostname
+            if not pipelining:
+                return responses
+            # As Postfix, Exim and the providers' SMTP endpoints do (RFC 2920).
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
 
     controller = FastController(Handler(), hostname=HOST, port=port)
     controller.start()
+    cpu = time.process_time()
     print("ready", flush=True)
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
     while not stop["now"]:
         time.sleep(0.05)
     controller.stop()
-    print(json.dumps({"messages": len(received), "distinct": len(set(received))}), flush=True)
+    cpu_ms = 1000 * (time.process_time() - cpu) / max(1, len(received))
+    counts = {"messages": len(received), "distinct": len(set(received))}
+    print(json.dumps({**counts, "cpu_ms_per_message": round(cpu_ms, 3)}), flush=True)
 
 
 def _django() -> None:
@@ -159,9 +169,13 @@ def phase_setup(messages: int) -> dict[str, Any]:
 def phase_revline(email_id: int, chunk: int) -> dict[str, Any]:
     _django()
     from revline.email.models import Email, Send, SendState
-    from revline.email.send_services import CHUNK_SIZE, email_deliver, email_start
+    from revline.email.send_services import CHUNK_SIZE, email_deliver, email_start, send_links
 
     email = Email.objects.select_related("template", "segment").get(pk=email_id)
+    # A worker process is long-lived: load the URL configuration (send links are reversed from
+    # it, ~1-2 s of imports, once) before timing, as the naive loop's django.setup() is.
+    send_links("warm-up")
+    cpu = time.process_time()
     started = time.perf_counter()
     email_start(email=email)
     created = time.perf_counter() - started
@@ -173,7 +187,7 @@ def phase_revline(email_id: int, chunk: int) -> dict[str, Any]:
         "seconds": round(seconds, 3),
         "start_seconds": round(created, 3),
         "rate": round(stats.sent / seconds, 1),
-        "cpu_ms_per_message": round(1000 * time.process_time() / max(1, stats.sent), 3),
+        "cpu_ms_per_message": round(1000 * (time.process_time() - cpu) / max(1, stats.sent), 3),
         "peak_rss_mb": peak_rss_mb(),
         "sent_rows": Send.objects.filter(email_id=email_id, state=SendState.SENT).count(),
     }
@@ -194,6 +208,7 @@ def phase_naive(email_id: int, messages: int) -> dict[str, Any]:
         Contact.objects.select_related("company", "owner").order_by("pk")[:messages].iterator()
     )
     sent = 0
+    cpu = time.process_time()
     started = time.perf_counter()
     for contact in contacts:
         footer = Footer("Acme GmbH\nMain Street 1\n10115 Berlin",
@@ -207,7 +222,7 @@ def phase_naive(email_id: int, messages: int) -> dict[str, Any]:
         sent += message.send()
     seconds = time.perf_counter() - started
     return {"messages": sent, "seconds": round(seconds, 3), "rate": round(sent / seconds, 1),
-            "cpu_ms_per_message": round(1000 * time.process_time() / max(1, sent), 3),
+            "cpu_ms_per_message": round(1000 * (time.process_time() - cpu) / max(1, sent), 3),
             "peak_rss_mb": peak_rss_mb()}  # fmt: skip
 
 
@@ -242,9 +257,10 @@ def _phase(env: dict[str, str], *args: str) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _sink(env: dict[str, str], port: int) -> subprocess.Popen[str]:
+def _sink(env: dict[str, str], port: int, pipelining: bool) -> subprocess.Popen[str]:
     sink = subprocess.Popen(
-        [sys.executable, "-m", "bench.email_send", "--phase", "sink", str(port)],
+        [sys.executable, "-m", "bench.email_send", "--phase", "sink", str(port),
+         "1" if pipelining else "0"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert sink.stdout is not None
@@ -253,38 +269,59 @@ def _sink(env: dict[str, str], port: int) -> subprocess.Popen[str]:
     return sink
 
 
-def _sink_count(sink: subprocess.Popen[str]) -> dict[str, int]:
+def _sink_count(sink: subprocess.Popen[str]) -> tuple[dict[str, int], float]:
+    """The sink's counts ({"messages", "distinct"}) and its CPU ms per message."""
     sink.send_signal(signal.SIGTERM)
     out, _ = sink.communicate(timeout=60)
-    return json.loads(out.strip().splitlines()[-1])
+    report = json.loads(out.strip().splitlines()[-1])
+    cpu = report.pop("cpu_ms_per_message")
+    return report, cpu
 
 
-def run(messages: int, naive_messages: int, chunk: int) -> dict[str, Any]:
+def _measured(
+    env: dict[str, str], port: int, pipelining: bool, *args: str
+) -> dict[str, Any]:  # fmt: skip
+    """One sender phase against its own fresh sink."""
+    sink = _sink(env, port, pipelining)
+    try:
+        result = _phase(env, *args)
+    finally:
+        counts, cpu = _sink_count(sink)
+    return {**result, "sink": counts, "sink_cpu_ms_per_message": cpu}
+
+
+def run(messages: int, naive_messages: int, chunk: int, pipelining: bool = True) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="revline-email-bench-") as tmp:
         data_dir = Path(tmp)
         port = free_port()
         env = _env(data_dir, port)
         setup = _phase(env, "setup", str(messages))
-        sink = _sink(env, port)
-        try:
-            naive = _phase(env, "naive", str(setup["email_id"]), str(naive_messages))
-        finally:
-            naive_sink = _sink_count(sink)
-        sink = _sink(env, port)
-        try:
-            revline = _phase(env, "revline", str(setup["email_id"]), str(chunk))
-        finally:
-            revline_sink = _sink_count(sink)
+        email_id = str(setup["email_id"])
+        # The naive loop runs before and after Revline's: on a busy machine the load changes
+        # during a run, and the ratio is taken against the faster of the two (the harder one).
+        naive_runs = [_measured(env, port, pipelining, "naive", email_id, str(naive_messages))]
+        revline = _measured(env, port, pipelining, "revline", email_id, str(chunk))
+        naive_runs.append(_measured(env, port, pipelining, "naive", email_id, str(naive_messages)))
+    naive = max(naive_runs, key=lambda run: run["rate"])
     ratio = round(revline["rate"] / naive["rate"], 2) if naive["rate"] else 0.0
+    problems = list(
+        dict.fromkeys(
+            problem
+            for run in naive_runs
+            for problem in check(messages, naive_messages, run["sink"], revline, revline["sink"])
+        )
+    )
     return {
         "messages": messages,
         "chunk": chunk,
-        "naive": {**naive, "sink": naive_sink},
-        "revline": {**revline, "sink": revline_sink},
+        "sink_pipelining": pipelining,
+        "naive": naive,
+        "naive_rates": [run["rate"] for run in naive_runs],
+        "revline": revline,
         "ratio": ratio,
         "goal": GOAL,
-        "ok": ratio >= GOAL
-        and check(messages, naive_messages, naive_sink, revline, revline_sink) == [],
+        "ok": ratio >= GOAL and not problems,
+        "problems": problems,
     }
 
 
@@ -295,9 +332,9 @@ def check(
     """What went wrong with delivery (never with speed): lost or doubled messages."""
     problems = []
     expected = min(messages, naive_messages)
-    if naive_sink != {"messages": expected, "distinct": expected}:
+    if (naive_sink["messages"], naive_sink["distinct"]) != (expected, expected):
         problems.append(f"naive: expected {expected} messages, the sink got {naive_sink}")
-    if revline_sink != {"messages": messages, "distinct": messages}:
+    if (revline_sink["messages"], revline_sink["distinct"]) != (messages, messages):
         problems.append(f"revline: expected {messages} messages, the sink got {revline_sink}")
     if revline["sent_rows"] != messages or revline["failed"]:
         problems.append(
@@ -315,13 +352,17 @@ def main(argv: Sequence[str] | None = None, *, quiet: bool = False) -> dict[str,
     parser.add_argument(
         "--chunk", type=int, default=None, help="sends per chunk (default: engine's)"
     )
+    parser.add_argument(
+        "--sink-pipelining", choices=["on", "off"], default="on",
+        help="whether the sink advertises SMTP PIPELINING (default on, as production MTAs do)",
+    )  # fmt: skip
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.phase:
         name, *rest = args.phase
         if name == "sink":
-            phase_sink(int(rest[0]))
+            phase_sink(int(rest[0]), rest[1:] != ["0"])
             return {}
         result = {
             "setup": lambda: phase_setup(int(rest[0])),
@@ -335,25 +376,31 @@ def main(argv: Sequence[str] | None = None, *, quiet: bool = False) -> dict[str,
     if args.chunk is not None and args.chunk < 1:
         parser.error("--chunk must be positive")
     args.chunk = args.chunk or 0  # 0: the engine's CHUNK_SIZE
-    results = run(args.messages, min(args.naive_messages, args.messages), args.chunk)
-    results["problems"] = check(
-        args.messages, min(args.naive_messages, args.messages), results["naive"]["sink"],
-        results["revline"], results["revline"]["sink"],
-    )  # fmt: skip
+    results = run(args.messages, min(args.naive_messages, args.messages), args.chunk,
+                  args.sink_pipelining == "on")  # fmt: skip
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     if not quiet:
         naive, revline = results["naive"], results["revline"]
-        print(f"Sending {args.messages:,} personalised messages to a local SMTP sink")
+        print(f"Sending {args.messages:,} personalised messages to a local SMTP sink "
+              f"(PIPELINING {args.sink_pipelining})")  # fmt: skip
+        rates = " / ".join(f"{rate:,.1f}" for rate in results["naive_rates"])
         print(
             f"  naive EmailMessage.send() loop  {naive['rate']:>9,.1f} msg/s  "
-            f"({naive['messages']:,} in {naive['seconds']} s, peak RSS {naive['peak_rss_mb']} MB)"
+            f"(faster of {rates} msg/s before / after; {naive['messages']:,} in "
+            f"{naive['seconds']} s, peak RSS {naive['peak_rss_mb']} MB)"
         )
         print(
             f"  revline engine                  {revline['rate']:>9,.1f} msg/s  "
             f"({revline['messages']:,} in {revline['seconds']} s incl. {revline['start_seconds']} s "
             f"creating sends, peak RSS {revline['peak_rss_mb']} MB)"
         )
+        print(
+            "  CPU ms/message: naive {} (sink {}), revline {} (sink {})".format(
+                naive["cpu_ms_per_message"], naive["sink_cpu_ms_per_message"],
+                revline["cpu_ms_per_message"], revline["sink_cpu_ms_per_message"],
+            )
+        )  # fmt: skip
         print(f"  ratio {results['ratio']}x (goal {GOAL}x)  "
               f"{'OK' if results['ok'] else 'NOT MET'}")  # fmt: skip
         for problem in results["problems"]:

@@ -370,3 +370,26 @@ def test_the_sample_context_has_every_variable():
     )
 
     assert rendered == "Alex Alex Sample Example GmbH Sam Seller Revline"
+
+
+def test_text_that_looks_like_markup_stays_as_typed_in_the_text_part():
+    # Given a contact whose company name is written like HTML entities
+    content = Content(blocks=[{"type": "text", "text": "For {{ contact.company.name }}"}])
+    context = {"contact": {"company": {"name": "&lt;b&gt; &amp; Co"}}, "workspace": {"name": ""}}
+    # When rendered
+    rendered = render_email(content=content, context=context, footer=None)
+    # Then the text part reads what was typed, and the HTML shows it as text
+    assert rendered.text == "For &lt;b&gt; &amp; Co\n"
+    assert "For &amp;lt;b&amp;gt; &amp;amp; Co</p>" in rendered.html
+
+
+def test_template_parts_give_the_shape_of_text_and_variables_only():
+    from revline.email.rendering import render_variables, template_parts
+
+    source = 'Hi {{ contact.first_name|default:"there" }}, from {{ workspace.name }}.'
+    assert template_parts(source) == ["Hi ", None, ", from ", None, "."]
+    assert template_parts("{% if x %}y{% endif %}") is None
+    assert template_parts("no variables") == ["no variables"]
+    values = render_variables(source, {"contact": {"first_name": "<Ann>"}, "workspace": {"name": "A&B"}},
+                              autoescape=True)  # fmt: skip
+    assert values == ["&lt;Ann&gt;", "A&amp;B"]

@@ -32,7 +32,7 @@ from django.template import (
     defaultfilters,
     defaulttags,
 )
-from django.template.base import Parser, Token, tag_re
+from django.template.base import Parser, TextNode, Token, VariableNode, tag_re
 
 if TYPE_CHECKING:
     from revline.people.models import Contact
@@ -194,7 +194,8 @@ def _friendly(exc: Exception) -> str:
 
 
 @lru_cache(maxsize=256)
-def _compile(source: str) -> Template:
+def compile_template(source: str) -> Template:
+    """The sandboxed template for `source`, compiled once per process (RenderError if invalid)."""
     if len(source) > MAX_SOURCE:
         raise RenderError(f"The template is longer than {MAX_SOURCE} characters.")
     try:
@@ -207,14 +208,14 @@ def _compile(source: str) -> Template:
 
 def template_syntax_check(source: str) -> None:
     """Raise RenderError if `source` is not a template the sandbox accepts."""
-    _compile(source)
+    compile_template(source)
 
 
 def render_string(source: str, context: Mapping[str, object], *, autoescape: bool) -> str:
     """Render one template string in the sandbox; RenderError says what went wrong."""
     if "{" not in source:
         return source
-    template = _compile(source)
+    template = compile_template(source)
     try:
         output = template.render(Context(dict(context), autoescape=autoescape))
     except RenderError:
@@ -224,6 +225,46 @@ def render_string(source: str, context: Mapping[str, object], *, autoescape: boo
     if len(output) > MAX_OUTPUT:
         raise RenderError("The rendered email is too large.")
     return output
+
+
+def template_parts(source: str) -> list[str | None] | None:
+    """The shape of a template made only of text and variables: its text pieces in order, with
+    None where a variable goes. None when it has tags (if, for, …), whose output has no fixed
+    shape. RenderError if it does not compile."""
+    if "{" not in source:
+        return [source]
+    parts: list[str | None] = []
+    for node in compile_template(source).nodelist:
+        if isinstance(node, TextNode):
+            parts.append(node.s)
+        elif isinstance(node, VariableNode):
+            parts.append(None)
+        else:
+            return None
+    return parts
+
+
+def render_variables(source: str, context: Mapping[str, object], *, autoescape: bool) -> list[str]:
+    """What each variable of a `template_parts` template renders to for `context`, in order:
+    the same values, errors and size limit as `render_string` of the whole template."""
+    if "{" not in source:
+        return []
+    template = compile_template(source)
+    nodes = template.nodelist
+    ctx = Context(dict(context), autoescape=autoescape)
+    try:
+        with ctx.render_context.push_state(template), ctx.bind_template(template):
+            values = [
+                str(node.render_annotated(ctx)) for node in nodes if isinstance(node, VariableNode)
+            ]
+    except RenderError:
+        raise
+    except Exception as exc:  # as in render_string
+        raise RenderError(f"The template failed to render: {_friendly(exc)}") from exc
+    size = sum(len(node.s) for node in nodes if isinstance(node, TextNode))
+    if size + sum(len(value) for value in values) > MAX_OUTPUT:
+        raise RenderError("The rendered email is too large.")
+    return values
 
 
 # --- context ---------------------------------------------------------------------------------
@@ -260,8 +301,8 @@ def contact_context(contact: Contact | None) -> dict[str, object]:
     Reads contact.company and contact.owner: select_related them when rendering many contacts.
     With no contact every value is empty, so `|default:` applies.
     """
-    workspace = {"name": _workspace_name()}
     if contact is None:
+        workspace = {"name": _workspace_name()}
         return {
             "contact": {
                 "first_name": "",
@@ -277,22 +318,56 @@ def contact_context(contact: Contact | None) -> dict[str, object]:
         }
     company = contact.company if contact.company_id else None
     owner = contact.owner if contact.owner_id else None
+    return contact_context_from_values(
+        ContactValues(
+            first_name=contact.first_name,
+            last_name=contact.last_name,
+            email=contact.email,
+            title=contact.title,
+            country=contact.country,
+            company_name=company.name if company else "",
+            owner_first_name=owner.first_name if owner else "",
+            owner_last_name=owner.last_name if owner else "",
+            owner_email=owner.email if owner else "",
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ContactValues:
+    """The contact fields personalisation reads, as a query returns them (sending reads these
+    for a whole chunk in one query instead of loading model instances)."""
+
+    first_name: str
+    last_name: str
+    email: str
+    title: str
+    country: str
+    company_name: str
+    owner_first_name: str
+    owner_last_name: str
+    owner_email: str
+
+
+def contact_context_from_values(values: ContactValues) -> dict[str, object]:
+    """`contact_context` for a contact given as plain values."""
     return {
         "contact": {
-            "first_name": contact.first_name,
-            "last_name": contact.last_name,
-            "full_name": _full_name(contact.first_name, contact.last_name),
-            "email": contact.email,
-            "title": contact.title,
-            "country": contact.country,
-            "company": {"name": company.name if company else ""},
+            "first_name": values.first_name,
+            "last_name": values.last_name,
+            "full_name": _full_name(values.first_name, values.last_name),
+            "email": values.email,
+            "title": values.title,
+            "country": values.country,
+            "company": {"name": values.company_name},
             "owner": {
-                "first_name": owner.first_name if owner else "",
-                "full_name": owner.get_full_name() if owner else "",
-                "email": owner.email if owner else "",
+                "first_name": values.owner_first_name,
+                # as User.get_full_name()
+                "full_name": _full_name(values.owner_first_name, values.owner_last_name),
+                "email": values.owner_email,
             },
         },
-        "workspace": workspace,
+        "workspace": {"name": _workspace_name()},
     }
 
 
@@ -467,7 +542,8 @@ img {{ border: 0; }}
 """
 
 
-def _footer_html(footer: Footer, workspace_name: str) -> str:
+def footer_html(footer: Footer, workspace_name: str) -> str:
+    """The legal footer row: sender, postal address, unsubscribe and preference links."""
     address = "<br>".join(html_lib.escape(line) for line in footer.postal_address.splitlines())
     style = f"font-size:12px;line-height:1.6;color:{MUTED};"
     link = f"color:{MUTED};text-decoration:underline;"
@@ -487,7 +563,8 @@ def _footer_html(footer: Footer, workspace_name: str) -> str:
     )
 
 
-def _document(*, subject: str, preheader: str, body: str, footer: str) -> str:
+def document_html(*, subject: str, preheader: str, body: str, footer: str) -> str:
+    """The whole email document around an already personalised and sanitised body."""
     hidden = (
         '<div data-preheader="1" style="display:none;font-size:1px;line-height:1px;'
         'max-height:0;max-width:0;opacity:0;overflow:hidden;mso-hide:all;">'
@@ -511,7 +588,16 @@ def _document(*, subject: str, preheader: str, body: str, footer: str) -> str:
     )
 
 
-def _one_line(value: str, limit: int) -> str:
+def inline_css(document: str) -> str:
+    """The document with its <style> rules moved into style attributes, for email clients."""
+    try:
+        return _INLINER.inline(document)
+    except Exception as exc:  # css_inline rejects some malformed CSS
+        raise RenderError(f"The CSS could not be inlined: {exc}") from exc
+
+
+def one_line(value: str, limit: int) -> str:
+    """Whitespace collapsed to single spaces, cut at `limit` (subjects and preheaders)."""
     return " ".join(value.split())[:limit]
 
 
@@ -545,6 +631,13 @@ def html_to_text(document: str) -> str:
         for child in list(anchor):
             anchor.remove(child)
         anchor.text = f"{label} ({target})" if label and label != target else target
+    # Inscriptis unescapes the text it is given once more: a contact named "&lt;b&gt;" would
+    # read "<b>". Escaping "&" first makes that second pass give back the text as it is.
+    for node in tree.iter():
+        if node.text:
+            node.text = node.text.replace("&", "&amp;")
+        if node.tail:
+            node.tail = node.tail.replace("&", "&amp;")
     text = Inscriptis(tree, ParserConfig(display_images=False)).get_text()
     lines = [line.strip() for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
@@ -559,23 +652,18 @@ def render_email(
     address, unsubscribe and preference links) is added whenever one is given, which every
     marketing email must do.
     """
-    subject = _one_line(
-        render_string(content.subject or "", context, autoescape=False), MAX_SUBJECT
-    )
-    preheader = _one_line(render_string(content.preheader or "", context, autoescape=False), 500)
+    subject = one_line(render_string(content.subject or "", context, autoescape=False), MAX_SUBJECT)
+    preheader = one_line(render_string(content.preheader or "", context, autoescape=False), 500)
     body = sanitize_body(render_string(body_html(content), context, autoescape=True))
     workspace = context.get("workspace")
     workspace_name = str(workspace.get("name", "")) if isinstance(workspace, Mapping) else ""
-    document = _document(
+    document = document_html(
         subject=subject,
         preheader=preheader,
         body=body,
-        footer=_footer_html(footer, workspace_name) if footer is not None else "",
+        footer=footer_html(footer, workspace_name) if footer is not None else "",
     )
-    try:
-        inlined = _INLINER.inline(document)
-    except Exception as exc:  # css_inline rejects some malformed CSS
-        raise RenderError(f"The CSS could not be inlined: {exc}") from exc
+    inlined = inline_css(document)
     return RenderedEmail(subject=subject, html=inlined, text=html_to_text(inlined))
 
 
