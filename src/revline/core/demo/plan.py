@@ -772,7 +772,12 @@ class Planner:
         if closed:
             expected = times[-1] + timedelta(days=rng.randint(-10, 10))
         else:
-            expected = self.end + timedelta(days=rng.randint(7, 120))
+            # About one open deal in five is expected within the next ten days, so that the
+            # forecast and the dashboard's "closing this period" have something on any demo day.
+            soon = rng.random() < 0.2
+            expected = self.end + timedelta(
+                days=rng.randint(1, 10) if soon else rng.randint(7, 120)
+            )
         deal = Deal(
             name=name,
             pipeline=path[0].pipeline,

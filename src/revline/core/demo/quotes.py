@@ -125,7 +125,7 @@ def build_quotes(*, rng: random.Random, now: datetime) -> None:
     for index, (deal, state) in enumerate(zip(deals, STATES, strict=False)):
         owner = deal.owner
         assert owner is not None
-        created = now - timedelta(days=rng.randint(3, 25), hours=rng.randint(0, 8))
+        created = now - timedelta(days=rng.randint(10, 30), hours=rng.randint(0, 8))
         sent_at = created + timedelta(hours=rng.randint(2, 30))
         big = state in ("pending", "approved", "rejected")
         discount = rng.choice([20, 25, 30]) if big else rng.choice([0, 0, 5, 10])
