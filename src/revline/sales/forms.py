@@ -358,7 +358,7 @@ class ForecastCategoryForm(forms.Form):
     forecast_category = forms.ChoiceField(
         choices=ForecastCategory.choices,
         label="Forecast category",
-        error_messages={"invalid_choice": "Pick one of the forecast categories."},
+        error_messages={"invalid_choice": "Choose a forecast category from the list."},
     )
 
 
