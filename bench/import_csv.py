@@ -12,8 +12,9 @@ started here when its binaries are installed) runs, in a fresh process on a migr
                `COPY ... FROM STDIN` (PostgreSQL). No checks, no duplicate handling.
 - Revline      the service code the UI runs, in-process (not via HTTP): upload (the file copied
                under the data directory, its encoding checked), dry run (every row checked),
-               import (every row checked again, existing emails looked up per chunk of 1,000,
-               rows written with bulk inserts, a "contact created" timeline event per contact).
+               import (every row checked again, one transaction per 5,000 rows, known emails
+               told apart by the unique index on lower(email), a "contact created" timeline
+               event per contact; see docs/performance.md for how each database does it).
                The table is emptied between the two.
 
 Reported: seconds and rows per second of each step, the ratio of Revline's rate to the raw

@@ -74,7 +74,9 @@ def test_dry_run_memory_does_not_grow_with_the_file(marketer, tmp_path):
     assert large_peak < large_size(large) / 4, (large_peak, large_size(large))
 
 
-def test_import_memory_does_not_grow_with_the_file(marketer, tmp_path):
+def test_import_memory_does_not_grow_with_the_file(marketer, tmp_path, monkeypatch):
+    # (transactions of 500 rows, so that the smaller file has several chunks too)
+    monkeypatch.setattr(import_services, "WRITE_CHUNK_ROWS", 500)
     small = prepared(marketer, tmp_path / "small.csv", 2_000)
     large = prepared(marketer, tmp_path / "large.csv", 20_000)
     for imp in (small, large):

@@ -2,6 +2,7 @@
 
 import codecs
 import re
+import threading
 
 import pytest
 from openpyxl import Workbook
@@ -229,3 +230,46 @@ def test_broken_xlsx_is_refused(tmp_path):
     path = write(tmp_path, b"PK\x03\x04 not really a zip", "f.xlsx")
     with pytest.raises(ImportFileError, match="not a readable Excel workbook"):
         parsing.read_headers(path, "f.xlsx")
+
+
+# --- Reading ahead -------------------------------------------------------------------------------
+
+
+def test_read_ahead_gives_every_item_in_order():
+    with parsing.read_ahead(iter(range(50)), depth=2) as items:
+        assert list(items) == list(range(50))
+
+
+def test_read_ahead_raises_the_producers_error_after_the_items_before_it():
+    def broken():
+        yield 1
+        yield 2
+        raise OSError("disk gone")
+
+    received = []
+    with pytest.raises(OSError, match="disk gone"), parsing.read_ahead(broken()) as items:
+        for item in items:
+            received.append(item)
+    assert received == [1, 2]
+
+
+def test_leaving_read_ahead_early_stops_the_thread():
+    # Given a producer that could go on forever
+    produced = []
+
+    def endless():
+        number = 0
+        while True:
+            produced.append(number)
+            yield number
+            number += 1
+
+    # When the consumer leaves after two items
+    with parsing.read_ahead(endless(), depth=1) as items:
+        assert [next(items), next(items)] == [0, 1]
+    # Then the thread has stopped (the block waits for it): it was at most a few items ahead,
+    # and produces nothing more
+    count = len(produced)
+    assert count <= 5
+    assert not any(t.name == "import-read-ahead" for t in threading.enumerate())
+    assert len(produced) == count

@@ -256,11 +256,134 @@ def test_duplicates_within_the_file(marketer, capture, policy, first_name, count
 
 
 def test_duplicates_across_chunks_of_the_file(marketer, capture, monkeypatch):
-    monkeypatch.setattr(import_services, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(import_services, "WRITE_CHUNK_ROWS", 2)
     content = "Email,First Name\na@x.co,A\nb@x.co,B\nc@x.co,C\nA@x.co,Again\n"
     imp = import_file(marketer, content, capture, duplicate_policy="skip")
     assert (imp.rows_created, imp.rows_skipped) == (3, 1)
     assert Contact.objects.get(email="a@x.co").first_name == "A"
+
+
+ROWS_7 = "Email,First Name\n" + "".join(f"p{i}@x.co,P{i}\n" for i in range(7))
+
+
+def test_chunk_boundaries_write_every_row_once_with_its_event(marketer, capture, monkeypatch):
+    # Given transactions of 3 rows: chunks of 3, 3 and 1
+    monkeypatch.setattr(import_services, "WRITE_CHUNK_ROWS", 3)
+    imp = import_file(marketer, ROWS_7, capture, tags=["fair"])
+    assert (imp.status, imp.rows_done, imp.rows_created, imp.rows_skipped) == ("done", 7, 7, 0)
+    # Then every contact is there once, in the file's order, with its event and tag
+    in_order = list(Contact.objects.order_by("pk").values_list("email", flat=True))
+    assert in_order == [f"p{i}@x.co" for i in range(7)]
+    assert TimelineEvent.objects.filter(kind="contact_created").count() == 7
+    assert Contact.tags.through.objects.count() == 7
+
+
+def test_a_known_contact_in_a_later_chunk_is_skipped_and_the_rest_created(
+    marketer, capture, monkeypatch
+):
+    # Given a contact that is the 5th row of the file (its second chunk)
+    monkeypatch.setattr(import_services, "WRITE_CHUNK_ROWS", 3)
+    known = contact_create(actor=marketer, email="P4@x.co", first_name="Known")
+    events_before = TimelineEvent.objects.count()
+    imp = import_file(marketer, ROWS_7, capture, duplicate_policy="skip")
+    # Then it is left alone, and the rows around it (and after it) are created
+    assert (imp.rows_created, imp.rows_updated, imp.rows_skipped) == (6, 0, 1)
+    known.refresh_from_db()
+    assert known.first_name == "Known"
+    assert Contact.objects.count() == 7
+    assert TimelineEvent.objects.count() - events_before == 6
+    assert not known.events.filter(source="import: list.csv").exists()
+
+
+def test_update_reaches_a_contact_created_by_an_earlier_chunk(marketer, capture, monkeypatch):
+    monkeypatch.setattr(import_services, "WRITE_CHUNK_ROWS", 2)
+    content = "Email,First Name,Stage\na@x.co,A,lead\nb@x.co,B,\nA@X.CO,Again,customer\n"
+    imp = import_file(marketer, content, capture, duplicate_policy="update")
+    assert (imp.rows_created, imp.rows_updated, imp.rows_skipped) == (2, 1, 0)
+    a = Contact.objects.get(email="a@x.co")
+    assert (a.first_name, a.lifecycle_stage) == ("Again", "customer")
+    transitions = LifecycleTransition.objects.values_list(
+        "contact__email", "from_stage", "to_stage"
+    )
+    assert list(transitions) == [("a@x.co", "lead", "customer")]
+    assert TimelineEvent.objects.filter(kind="contact_created").count() == 2
+
+
+LARGE_WITH_BAD_ROWS = "Email\n" + "".join(
+    ("bad-address" if i in (1500, 2999, 3000) else f"p{i}@x.co") + "\n" for i in range(5000)
+)
+
+
+def test_bad_rows_in_the_middle_of_a_large_file_are_left_out_when_chosen(
+    marketer, capture, monkeypatch
+):
+    monkeypatch.setattr(import_services, "WRITE_CHUNK_ROWS", 1000)
+    imp = import_file(marketer, LARGE_WITH_BAD_ROWS, capture, import_good_rows=True)
+    assert (imp.status, imp.rows_total, imp.rows_bad, imp.rows_done, imp.rows_created) == (
+        "done", 5000, 3, 5000, 4997,
+    )  # fmt: skip
+    assert [e["line"] for e in imp.errors] == [1502, 3001, 3002]
+    assert Contact.objects.count() == 4997
+    assert not Contact.objects.filter(email="bad-address").exists()
+
+
+def test_bad_rows_in_the_middle_of_a_large_file_stop_it_whole_by_default(marketer, capture):
+    imp = check(marketer, upload(marketer, LARGE_WITH_BAD_ROWS), capture)
+    with pytest.raises(ValidationError, match="3 rows are bad"):
+        run(marketer, imp, capture)
+    assert Contact.objects.count() == 0
+    assert TimelineEvent.objects.count() == 0
+
+
+def test_a_bad_row_the_dry_run_did_not_see_stops_the_import_after_the_chunks_written(
+    marketer, capture, monkeypatch
+):
+    monkeypatch.setattr(import_services, "WRITE_CHUNK_ROWS", 2)
+    imp = check(marketer, upload(marketer, ROWS_7), capture)
+    # Given the stored file changed after its dry run (nothing in Revline does that)
+    Path(imp.file_path).write_text(ROWS_7.replace("p3@x.co", "broken"))
+    imp = run(marketer, imp, capture)
+    # Then the chunk with the bad row and the rest are not written, and the import says so
+    assert (imp.status, imp.rows_done, imp.rows_created) == ("failed", 2, 2)
+    assert imp.failure == (
+        "The file has bad rows the dry run did not find; nothing more was written."
+    )
+    assert emails() == ["p0@x.co", "p1@x.co"]
+
+
+class WorkerKilled(BaseException):
+    """Stands for the worker process being killed: no `except Exception` sees it."""
+
+
+def test_an_import_stopped_midway_continues_after_its_last_written_chunk(
+    marketer, capture, monkeypatch
+):
+    monkeypatch.setattr(import_services, "WRITE_CHUNK_ROWS", 3)
+    imp = check(marketer, upload(marketer, ROWS_7), capture)
+    import_services.contact_import_start(actor=marketer, contact_import=imp)  # run by hand below
+    write_chunk = import_services._write_chunk
+    chunks: list[int] = []
+
+    def killed_before_the_second_chunk(*args, **kwargs):
+        chunks.append(1)
+        if len(chunks) == 2:
+            raise WorkerKilled
+        write_chunk(*args, **kwargs)
+
+    # Given a run killed after its first chunk was written
+    monkeypatch.setattr(import_services, "_write_chunk", killed_before_the_second_chunk)
+    with pytest.raises(WorkerKilled):
+        import_services.contact_import_run(import_id=imp.pk)
+    imp.refresh_from_db()
+    assert (imp.status, imp.rows_done, imp.rows_created) == ("importing", 3, 3)
+    # When the task runs again
+    monkeypatch.setattr(import_services, "_write_chunk", write_chunk)
+    import_services.contact_import_run(import_id=imp.pk)
+    # Then it continues after the rows written: each contact once, counted once
+    imp.refresh_from_db()
+    assert (imp.status, imp.rows_done, imp.rows_created, imp.rows_skipped) == ("done", 7, 7, 0)
+    assert Contact.objects.count() == 7
+    assert TimelineEvent.objects.filter(kind="contact_created").count() == 7
 
 
 # --- Consent -------------------------------------------------------------------------------------

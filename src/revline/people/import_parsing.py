@@ -9,14 +9,16 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import queue
 import re
+import threading
 import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
@@ -113,6 +115,7 @@ _PLAIN_EMAIL = re.compile(
 
 
 _CsvReader = Any  # csv.reader's type is private
+T = TypeVar("T")
 
 
 class ImportFileError(Exception):
@@ -399,6 +402,54 @@ def _open_xlsx(path: Path) -> Iterator[Rows]:
         yield Rows(headers=headers, stream=stream())
     finally:
         workbook.close()
+
+
+@contextmanager
+def read_ahead(items: Iterator[T], depth: int = 1) -> Iterator[Iterator[T]]:
+    """`items`, produced by a background thread at most `depth` items ahead of the consumer.
+
+    The import reads and checks the next chunk of rows while the database writes the current
+    one (the thread waits on nothing but the file; the database connection stays with the
+    caller). An exception of `items` is raised to the consumer; leaving the block stops the
+    thread and waits for it, so the file it reads can be closed after the block."""
+    handover: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(kind: str, value: Any) -> bool:
+        while not stop.is_set():
+            try:
+                handover.put((kind, value), timeout=0.05)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put("item", item):
+                    return
+        except BaseException as exc:  # handed to the consumer, raised there
+            put("error", exc)
+            return
+        put("end", None)
+
+    def consume() -> Iterator[T]:
+        while True:
+            kind, value = handover.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+
+    thread = threading.Thread(target=produce, name="import-read-ahead", daemon=True)
+    thread.start()
+    try:
+        yield consume()
+    finally:
+        stop.set()
+        thread.join()
 
 
 def read_headers(path: Path, file_name: str) -> list[str]:
