@@ -37,12 +37,13 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-# Every benchmark at its default size (about 10 minutes on 2 cores); results: docs/performance.md.
+# Every benchmark at its default size (about 15 minutes on 2 cores); results: docs/performance.md.
 bench: $(VENV)/.installed-test
 	REVLINE_DATA_DIR=$(CURDIR)/.bench-data $(BIN)/python bench/run.py
 	REVLINE_DATA_DIR=$(CURDIR)/.bench-data $(BIN)/python -m bench.segments
 	REVLINE_DATA_DIR=$(CURDIR)/.bench-data $(BIN)/python -m bench.email_send
 	REVLINE_DATA_DIR=$(CURDIR)/.bench-data $(BIN)/python -m bench.import_csv
+	REVLINE_DATA_DIR=$(CURDIR)/.bench-data $(BIN)/python -m bench.board
 
 clean:
 	rm -rf $(VENV) .test-data .bench-data .pytest_cache .mypy_cache .ruff_cache

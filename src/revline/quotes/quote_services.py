@@ -142,7 +142,11 @@ def _check_price_book(price_book: PriceBook | None, currency: str) -> None:
 
 
 def _locked(version: QuoteVersion) -> QuoteVersion:
-    return QuoteVersion.objects.select_for_update().select_related("quote__deal").get(pk=version.pk)
+    return (
+        QuoteVersion.objects.select_for_update(of=("self",))
+        .select_related("quote__deal")
+        .get(pk=version.pk)
+    )
 
 
 def _resolved_lines(
@@ -386,7 +390,8 @@ def approval_decide(
 ) -> QuoteApproval:
     """Approve or reject a pending request. Rejections say why (the comment is required)."""
     approval = (
-        QuoteApproval.objects.select_for_update()
+        # Lock the request alone: PostgreSQL refuses FOR UPDATE on the outer join to the owner.
+        QuoteApproval.objects.select_for_update(of=("self",))
         .select_related("version__quote__deal__owner")
         .get(pk=approval.pk)
     )

@@ -47,6 +47,27 @@ DEFAULT_STAGES: list[tuple[str, int, str]] = [
 ]
 
 
+DEFAULT_CLOSE_REASONS: dict[str, list[str]] = {
+    StageKind.WON: ["Best product fit", "Price and value", "Relationship", "Speed of delivery"],
+    StageKind.LOST: [
+        "Price",
+        "No budget",
+        "Timing",
+        "Went with a competitor",
+        "No decision",
+        "Product fit",
+    ],
+}
+
+
+def close_reasons_ensure_defaults() -> None:
+    """Create the default won and lost reasons that are missing (migration sales.0004 does the
+    same for new databases; the demo calls this after wiping every table)."""
+    for kind, names in DEFAULT_CLOSE_REASONS.items():
+        for position, name in enumerate(names):
+            CloseReason.objects.get_or_create(kind=kind, name=name, defaults={"position": position})
+
+
 @transaction.atomic
 def pipeline_create(
     *, actor: User | None, name: str, stages: list[tuple[str, int, str]], is_default: bool = False

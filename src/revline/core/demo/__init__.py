@@ -30,6 +30,8 @@ from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connection, transaction
 
+from revline.sales.services import close_reasons_ensure_defaults
+
 from . import catalog
 from .activities import build_activities
 from .audiences import write_audiences
@@ -52,6 +54,7 @@ STEPS = 11
 
 def write_sales_workbench(end: datetime, seed: int) -> None:
     """Issue 5's records on top of the demo deals; each area builds its own, deterministically."""
+    close_reasons_ensure_defaults()  # the wipe also emptied the list the migration created
     build_deal_page(rng=random.Random(seed + 10), now=end)
     build_activities(rng=random.Random(seed + 11), now=end)
     build_objections(rng=random.Random(seed + 12), now=end)
