@@ -163,7 +163,12 @@ def digest() -> str:
                 "contact__email", "status", "recorded_at", "source", "ip_address"
             )
         ),
-        _sorted(Activity.objects.values_list("contact__email", "kind", "subject", "occurred_at")),
+        _sorted(
+            (email, kind, re.sub(r"Q-\d+", "Q-<n>", subject), occurred_at)
+            for email, kind, subject, occurred_at in Activity.objects.values_list(
+                "contact__email", "kind", "subject", "occurred_at"
+            )
+        ),
         _sorted(
             (
                 e.contact.email,
