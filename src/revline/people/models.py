@@ -58,6 +58,8 @@ class Company(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="companies")
+    # Rolled up from its contacts by lead scoring: the best contact fit plus all their engagement.
+    score = models.IntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -92,6 +94,13 @@ class Contact(models.Model):
     # Kept current by lead scoring (leads app); segments and automations read them.
     fit_score = models.IntegerField(default=0)
     engagement_score = models.IntegerField(default=0)
+    # Engagement before decay as of `engagement_at`: the current value is
+    # engagement_points * 0.5 ** (days since engagement_at / half-life).
+    engagement_points = models.FloatField(default=0, db_default=0)
+    engagement_at = models.DateTimeField(null=True, blank=True)
+    # Set by the newest predictive model: probability of becoming a customer, tier A-D by quartile.
+    predicted_probability = models.FloatField(null=True, blank=True)
+    predicted_tier = models.CharField(max_length=1, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
