@@ -230,6 +230,53 @@ def run_on_postgres(
             cluster.stop()
 
 
+def run_and_report(
+    args: argparse.Namespace,
+    *,
+    name: str,
+    bench: Callable[[str, Path, str | None, Callable[[str], None]], dict[str, Any]],
+    check: Callable[[dict[str, Any]], list[str]],
+    print_result: Callable[[dict[str, Any]], None],
+    quiet: bool,
+    internal: Sequence[str] = ("json", "worker", "prepare", "pg_bin"),
+) -> dict[str, Any]:
+    """The part every database benchmark shares: run `bench(label, data dir, database URL or
+    None, log)` on a fresh SQLite file, then on PostgreSQL (see run_on_postgres); collect each
+    database's problems (`check`), print the results unless quiet, and write them to --json.
+
+    The results carry the run's options (less the `internal` ones) and the machine."""
+
+    def log(line: str) -> None:
+        if not quiet:
+            print(line, flush=True)
+
+    config = {k: v for k, v in vars(args).items() if k not in internal}
+    results: dict[str, Any] = {
+        "config": config,
+        "machine": machine_info(),
+        "databases": {},
+        "skipped": {},
+    }
+    with tempfile.TemporaryDirectory(prefix=f"revline-bench-{name}-") as tmp:
+        sqlite_dir = Path(tmp) / "sqlite"
+        sqlite_dir.mkdir()
+        results["databases"]["sqlite"] = bench("SQLite", sqlite_dir, None, log)
+        run_on_postgres(
+            Path(tmp), args, results, log,
+            lambda pg_dir, url: bench("PostgreSQL", pg_dir, url, log),
+        )  # fmt: skip
+    results["problems"] = {db: check(result) for db, result in results["databases"].items()}
+    results["ok"] = not any(results["problems"].values())
+    if not quiet:
+        for result in results["databases"].values():
+            print_result(result)
+        for db, reason in results["skipped"].items():
+            print(f"\n{db}: skipped ({reason})")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    return results
+
+
 # --- The load ----------------------------------------------------------------------------------
 
 
@@ -543,36 +590,14 @@ def main(argv: Sequence[str] | None = None, *, quiet: bool = False) -> dict[str,
     if args.prepare:
         prepare_main(args.prepare)
         return {}
-
-    def log(line: str) -> None:
-        if not quiet:
-            print(line, flush=True)
-
-    config = {k: v for k, v in vars(args).items() if k not in {"json", "prepare", "pg_bin"}}
-    results: dict[str, Any] = {
-        "config": config,
-        "machine": machine_info(),
-        "databases": {},
-        "skipped": {},
-    }
-    with tempfile.TemporaryDirectory(prefix="revline-bench-collect-") as tmp:
-        sqlite_dir = Path(tmp) / "sqlite"
-        sqlite_dir.mkdir()
-        results["databases"]["sqlite"] = bench_database("SQLite", args, sqlite_dir, None, log)
-        run_on_postgres(
-            Path(tmp), args, results, log,
-            lambda pg_dir, url: bench_database("PostgreSQL", args, pg_dir, url, log),
-        )  # fmt: skip
-    results["problems"] = {name: check(result) for name, result in results["databases"].items()}
-    results["ok"] = not any(results["problems"].values())
-    if not quiet:
-        for result in results["databases"].values():
-            print_result(result, config)
-        for name, reason in results["skipped"].items():
-            print(f"\n{name}: skipped ({reason})")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
-    return results
+    return run_and_report(
+        args,
+        name="collect",
+        bench=lambda label, data_dir, url, log: bench_database(label, args, data_dir, url, log),
+        check=check,
+        print_result=lambda result: print_result(result, vars(args)),
+        quiet=quiet,
+    )
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -39,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.collect import machine_info, run_on_postgres  # noqa: E402
+from bench.collect import run_and_report  # noqa: E402
 from bench.run import server_env  # noqa: E402
 
 GOAL = 1.5
@@ -500,38 +499,16 @@ def main(argv: Sequence[str] | None = None, *, quiet: bool = False) -> dict[str,
     if args.worker:
         worker_main(args)
         return {}
-
-    def log(line: str) -> None:
-        if not quiet:
-            print(line, flush=True)
-
-    config = {k: v for k, v in vars(args).items() if k not in {"json", "worker", "pg_bin"}}
-    results: dict[str, Any] = {
-        "config": config,
-        "machine": machine_info(),
-        "databases": {},
-        "skipped": {},
-    }
-    with tempfile.TemporaryDirectory(prefix="revline-bench-segments-") as tmp:
-        sqlite_dir = Path(tmp) / "sqlite"
-        sqlite_dir.mkdir()
-        results["databases"]["sqlite"] = bench_database(
-            "SQLite", args, sqlite_dir, None, log, quiet
-        )
-        run_on_postgres(
-            Path(tmp), args, results, log,
-            lambda pg_dir, url: bench_database("PostgreSQL", args, pg_dir, url, log, quiet),
-        )  # fmt: skip
-    results["problems"] = {name: check(r) for name, r in results["databases"].items()}
-    results["ok"] = not any(results["problems"].values())
-    if not quiet:
-        for result in results["databases"].values():
-            print_result(result)
-        for name, reason in results["skipped"].items():
-            print(f"\n{name}: skipped ({reason})")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
-    return results
+    return run_and_report(
+        args,
+        name="segments",
+        bench=lambda label, data_dir, url, log: bench_database(
+            label, args, data_dir, url, log, quiet
+        ),
+        check=check,
+        print_result=print_result,
+        quiet=quiet,
+    )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from revline.core.models import Role, Team, User
 from revline.core.services import user_create
 from revline.core.workspace import tracking_rules_clear
 from revline.email.rendering import workspace_name_clear
+from revline.leads.scoring_services import scoring_rules_clear
 from revline.tracking.ingest import lookups_clear
 
 PASSWORD = "correct-horse-battery"
@@ -40,6 +41,7 @@ def _fresh_memos():
     tracking_rules_clear()
     lookups_clear()
     workspace_name_clear()
+    scoring_rules_clear()
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ revline run       migrate, load the demo workspace into an empty database, then 
                   (email goes to the outbox page unless REVLINE_EMAIL_BACKEND is set)
 revline serve     the web server (gunicorn) and a background worker
 revline worker    the background worker only
-revline scheduler the periodic jobs only (scheduled emails, sequences)
+revline scheduler the periodic jobs only (scheduled emails, sequences, reminders, SLA checks)
 revline demo      build the demo workspace (refuses a non-empty database without --force)
+revline leads-train / leads-rescore / leads-check-sla   lead scoring and hand-off tools
 revline <cmd>     any Django management command (migrate, createsuperuser, shell, …)
 """
 

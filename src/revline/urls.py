@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("revline.tracking.urls")),
     path("", include("revline.content.urls")),
     path("sales/", include("revline.sales.urls")),
+    path("leads/", include("revline.leads.urls")),
     path("reports/", include("revline.analytics.urls")),
     path("pr/", include("revline.pr.urls")),
     path("segments/", include("revline.segments.urls")),

@@ -58,6 +58,10 @@ def test_create_contact_returns_it_normalized(api_as, marketer, rep_a, acme):
         "tags": ["conference", "vip"],
         "lifecycle_stage": "subscriber",
         "lifecycle_changed_at": None,
+        "fit_score": 0,
+        "engagement_score": 0,
+        "predicted_probability": None,
+        "predicted_tier": "",
     }
     assert contact.email == "ada@example.com"
     assert list(contact.events.values_list("kind", "source", "actor")) == [

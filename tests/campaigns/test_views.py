@@ -124,7 +124,8 @@ def test_list_query_count_does_not_grow_with_campaigns(client, rep_a, funnel):
 
     assert len(response.context["listing"].page) == 25
     assert len(many) == len(few)
-    assert len(many) <= 6
+    # 6, plus two reads of the workspace's deal visibility rule (figures and the team note)
+    assert len(many) <= 8
 
 
 def test_new_campaign_button_only_for_marketing(client, rep_a, marketer, db):

@@ -548,16 +548,27 @@ def test_full_size_demo_matches_the_promise(db):
     # Given an empty database, when the full demo is built
     summary = demo_build(today=TODAY)
     # Then it has the promised size and mix
+    from revline.leads.models import Handoff, HandoffStatus, ModelStatus, PredictiveModel
+
+    from_handoffs = Handoff.objects.filter(deal__isnull=False).count()
+    assert from_handoffs > 0
     assert (summary.companies, summary.contacts, summary.touchpoints, summary.deals) == (
         300,
         2000,
         20000,
-        300,
+        300 + from_handoffs,
     )
     assert Contact.objects.count() == 2000
     assert Company.objects.count() == 300
     assert Touchpoint.objects.count() == 20000
-    assert Deal.objects.count() == 300
+    assert Deal.objects.count() == 300 + from_handoffs
+    # And the hand-off is filled: every decision, scores, and a trained model
+    statuses = set(Handoff.objects.values_list("status", flat=True))
+    assert statuses == {HandoffStatus.OPEN, HandoffStatus.ACCEPTED, HandoffStatus.REJECTED}
+    assert Handoff.objects.filter(breached_at__isnull=False).exists()
+    assert Contact.objects.filter(engagement_score__gt=0).count() > 500
+    assert PredictiveModel.objects.filter(status=ModelStatus.READY).count() == 1
+    assert Contact.objects.exclude(predicted_tier="").count() > 1000
     assert Deal.objects.filter(status=DealStatus.WON).count() == 75
     assert Deal.objects.filter(status=DealStatus.LOST).count() == 60
     assert Deal.objects.filter(status=DealStatus.OPEN).values("stage").distinct().count() == 6
@@ -639,13 +650,13 @@ def test_command_force_replaces_everything_with_the_demo_and_shows_progress(admi
     out = io.StringIO()
     call_command("demo", "--force", "--scale", str(SMALL), stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[0] == "[1/11] users and teams: 9 users, 2 teams"
-    assert "[5/11] touchpoints 1,000/1,000" in lines
-    assert "[8/11] timeline" in lines
-    assert "[9/11] marketing plans, ad spend, PR, content library and calls to action" in lines
-    assert "[10/11] segments, email templates, newsletters sent, a nurture sequence" in lines
+    assert lines[0] == "[1/12] users and teams: 9 users, 2 teams"
+    assert "[5/12] touchpoints 1,000/1,000" in lines
+    assert "[8/12] timeline" in lines
+    assert "[9/12] marketing plans, ad spend, PR, content library and calls to action" in lines
+    assert "[10/12] segments, email templates, newsletters sent, a nurture sequence" in lines
     assert (
-        "[11/11] sales workbench: buying committees, tasks and playbooks, objections, quotes, quotas"
+        "[11/12] sales workbench: buying committees, tasks and playbooks, objections, quotes, quotas"
         in lines
     )
     assert "      831 spend days, 15 media contacts, 30 content items, 9 creatives" in lines
@@ -700,7 +711,7 @@ def test_revline_demo_exits_non_zero_on_a_non_empty_database_and_force_loads_it(
     # And with --force it replaces the data with the demo, showing progress as it goes
     forced = revline("demo", "--force", "--scale", "0.02")
     assert forced.returncode == 0, forced.stderr
-    assert "[5/11] touchpoints 400/400" in forced.stdout.splitlines()
+    assert "[5/12] touchpoints 400/400" in forced.stdout.splitlines()
     assert _sqlite_counts(tmp_path / "revline.sqlite3") == {
         "core_user": 9,
         "people_contact": 40,

@@ -515,3 +515,17 @@ def test_source_can_be_any_binary_stream(marketer):
         actor=marketer, kind="contacts", file_name="x.csv", source=io.BytesIO(b"Email\na@b.co\n")
     )
     assert imp.headers == ["Email"]
+
+
+def test_imported_contacts_get_their_fit_score_after_the_import(marketer, capture):
+    # Given a fit rule on job titles
+    from revline.leads.scoring_services import fit_rule_create
+
+    with capture(execute=True):
+        fit_rule_create(actor=marketer, field="contact.title", operator="contains", value="VP",
+                        points=15)  # fmt: skip
+    # When contacts are imported in bulk
+    import_file(marketer, "Email,Title\nvp@x.co,VP Sales\nintern@x.co,Intern\n", capture)
+    # Then the background recompute scored them with the rule
+    scores = dict(Contact.objects.values_list("email", "fit_score"))
+    assert scores == {"vp@x.co": 15, "intern@x.co": 0}

@@ -188,3 +188,35 @@ def test_contacts_page_links_import_and_filtered_export(logged_in):
     page = logged_in.get(reverse("people:contacts"), {"stage": "lead", "q": "ann"}).content.decode()
     assert f'href="{reverse("people:contacts_export")}?stage=lead&amp;q=ann"' in page
     assert f'href="{reverse("people:import_new")}"' in page
+
+
+def test_all_bad_rows_download_as_csv_with_the_row_as_uploaded(
+    logged_in, marketer, django_capture_on_commit_callbacks
+):
+    # Given a dry run that found two bad rows, one of them a would-be spreadsheet formula
+    from .import_helpers import check
+
+    imp = check(
+        marketer,
+        upload(marketer, "Email,First name\na@x.co,Ann\nnot-an-email,=cmd()\nb@x.co,Bo\n,Cy\n"),
+        django_capture_on_commit_callbacks,
+    )
+    assert imp.rows_bad == 2
+    # When the report is downloaded
+    response = logged_in.get(reverse("people:import_bad_rows", args=[imp.pk]))
+    # Then every bad row is there with its line, reason and cells, formulas neutralised
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="import-{imp.pk}-bad-rows.csv"'
+    lines = b"".join(response.streaming_content).decode().lstrip("\ufeff").splitlines()
+    assert lines[0] == "line,what is wrong,Email,First name"
+    assert lines[1].startswith("3,") and lines[1].endswith(",not-an-email,'=cmd()")
+    assert lines[2].startswith("5,") and lines[2].endswith(",,Cy")
+    assert len(lines) == 3
+
+
+def test_bad_rows_download_needs_a_dry_run_and_a_people_user(logged_in, client, marketer, rep_a):
+    imp = upload(marketer, "Email\na@x.co\n")
+    response = logged_in.get(reverse("people:import_bad_rows", args=[imp.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("people:import", args=[imp.pk])
+    assert logged_in.get(reverse("people:import_bad_rows", args=[99999])).status_code == 404

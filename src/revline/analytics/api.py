@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from revline.core.api_support import api_user
 from revline.core.schemas import ErrorOut
 
 from .schemas import AttributionOut, PeriodFilters
@@ -19,7 +20,9 @@ router = Router(tags=["reports"])
     summary="Won revenue credited to campaigns by first-touch, last-touch and linear models",
 )
 def attribution_report(request: HttpRequest, period: Query[PeriodFilters]) -> Any:
-    report = campaign_attribution(closed_from=period.closed_from, closed_to=period.closed_to)
+    report = campaign_attribution(
+        viewer=api_user(request), closed_from=period.closed_from, closed_to=period.closed_to
+    )
     return {
         "closed_from": period.closed_from,
         "closed_to": period.closed_to,

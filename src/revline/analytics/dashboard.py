@@ -32,9 +32,12 @@ from django.utils import timezone
 from revline.campaigns.metrics import cost_per, share
 from revline.campaigns.models import AdSpend, Campaign, Channel
 from revline.content.models import ContentItem
+from revline.core import permissions
+from revline.core.models import User
 from revline.leads.models import LifecycleTransition
 from revline.people.models import LIFECYCLE_ORDER, LifecycleStage
 from revline.sales.models import Deal, DealStatus
+from revline.sales.visibility import deals_visible_to
 from revline.tracking.models import Touchpoint, TouchpointKind
 
 WEEK = "week"
@@ -237,6 +240,9 @@ class MarketingDashboard:
     top_content: list[ContentRow] = field(default_factory=list)
     coverage_available: bool = False
     coverage: list[CoverageRow] = field(default_factory=list)
+    # Pipeline and revenue count only the viewer's team's deals (a sales role under team
+    # visibility); spend, leads, MQLs and content are the company's for everyone.
+    team_only: bool = False
 
     @property
     def cost_per_lead(self) -> Decimal | None:
@@ -378,11 +384,15 @@ def _ranked(credit: dict[int, tuple[Decimal, int]]) -> list[RankRow]:
     return rows[:TOP]
 
 
-def top_campaigns(period: Period) -> tuple[Decimal, list[RankRow], Decimal, list[RankRow]]:
+def top_campaigns(
+    period: Period, *, viewer: User | None = None
+) -> tuple[Decimal, list[RankRow], Decimal, list[RankRow]]:
     """Marketing pipeline and won revenue of the period (deals whose contact touched any campaign
-    first) and the top campaigns by each."""
+    first) and the top campaigns by each, over the deals `viewer` may see (all without one)."""
     start, end = _bounds(period)
     base = Deal.objects.filter(currency=settings.CURRENCY, contact__isnull=False)
+    if viewer is not None:
+        base = deals_visible_to(viewer, base)
     created: list[tuple[int, Decimal, datetime]] = list(
         base.filter(
             status__in=(DealStatus.OPEN, DealStatus.WON), created_at__gte=start, created_at__lt=end
@@ -477,8 +487,13 @@ def recent_coverage(period: Period) -> tuple[bool, list[CoverageRow]]:
     return True, rows
 
 
-def marketing_dashboard(period: Period) -> MarketingDashboard:
-    dashboard = MarketingDashboard(period=period, currency=settings.CURRENCY)
+def marketing_dashboard(period: Period, *, viewer: User | None = None) -> MarketingDashboard:
+    """The dashboard as `viewer` may see it: deal figures narrowed like every deal read."""
+    dashboard = MarketingDashboard(
+        period=period,
+        currency=settings.CURRENCY,
+        team_only=viewer is not None and permissions.sees_only_team_deals(viewer),
+    )
     dashboard.spend_rows, dashboard.spend_totals = spend_vs_budget(period)
     base_total = next((t for t in dashboard.spend_totals if t.currency == settings.CURRENCY), None)
     dashboard.spend = base_total.spend_period if base_total else Decimal("0")
@@ -489,7 +504,7 @@ def marketing_dashboard(period: Period) -> MarketingDashboard:
         dashboard.top_pipeline,
         dashboard.won_revenue,
         dashboard.top_revenue,
-    ) = top_campaigns(period)
+    ) = top_campaigns(period, viewer=viewer)
     dashboard.top_content = top_content(period)
     dashboard.coverage_available, dashboard.coverage = recent_coverage(period)
     return dashboard

@@ -94,7 +94,7 @@ def marketing(request: HttpRequest) -> HttpResponse:
     valid = not form.is_bound or form.is_valid()
     today = timezone.localdate()
     period = form.period(today) if valid else dashboard.default_period(today)
-    report = dashboard.marketing_dashboard(period)
+    report = dashboard.marketing_dashboard(period, viewer=request.user)  # type: ignore[arg-type]
     base_rows = [row for row in report.spend_rows if row.campaign.currency == report.currency][:12]
     charts = {
         "spend": {

@@ -7,7 +7,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from revline.campaigns.models import Campaign
+from revline.core import permissions
+from revline.core.models import User
 from revline.sales.models import Deal, DealStatus
+from revline.sales.visibility import deals_visible_to
 from revline.tracking.models import Touchpoint
 
 from .attribution import MODEL_LABELS, AttributionResult, Credit, Journey, Model, attribute
@@ -33,16 +36,26 @@ class AttributionReport:
     unattributed_revenue: dict[str, Decimal]
     currency: str
     excluded_other_currency: int
+    # True when the viewer sees only their team's deals (a sales rep or manager under the
+    # workspace's team visibility): the numbers are then theirs, not the company's.
+    team_only: bool = False
 
 
 def won_deal_journeys(
-    *, closed_from: date | None = None, closed_to: date | None = None
+    *,
+    viewer: User | None = None,
+    closed_from: date | None = None,
+    closed_to: date | None = None,
 ) -> tuple[list[Journey], int]:
     """One journey per won deal in the base currency: its contact's campaign touches before the close.
 
+    Only the deals `viewer` may see (admins and marketers see all: marketing measures the whole
+    company's revenue); no viewer means the whole workspace, for jobs and exports.
     Returns the journeys and how many won deals were left out for being in another currency.
     """
     deals = Deal.objects.filter(status=DealStatus.WON, closed_at__isnull=False)
+    if viewer is not None:
+        deals = deals_visible_to(viewer, deals)
     tz = timezone.get_current_timezone()
     if closed_from:
         deals = deals.filter(closed_at__gte=datetime.combine(closed_from, time.min, tzinfo=tz))
@@ -71,9 +84,15 @@ def won_deal_journeys(
 
 
 def campaign_attribution(
-    *, closed_from: date | None = None, closed_to: date | None = None
+    *,
+    viewer: User | None = None,
+    closed_from: date | None = None,
+    closed_to: date | None = None,
 ) -> AttributionReport:
-    journeys, excluded = won_deal_journeys(closed_from=closed_from, closed_to=closed_to)
+    """Won revenue per campaign by each model, over the won deals `viewer` may see."""
+    journeys, excluded = won_deal_journeys(
+        viewer=viewer, closed_from=closed_from, closed_to=closed_to
+    )
     models = list(MODEL_LABELS)
     results: dict[Model, AttributionResult] = {m: attribute(journeys, m) for m in models}
     campaign_ids = {int(key) for r in results.values() for key in r.credits}  # type: ignore[call-overload]
@@ -106,4 +125,5 @@ def campaign_attribution(
         unattributed_revenue={m.value: results[m].unattributed_revenue for m in models},
         currency=settings.CURRENCY,
         excluded_other_currency=excluded,
+        team_only=viewer is not None and permissions.sees_only_team_deals(viewer),
     )

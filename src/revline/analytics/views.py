@@ -12,7 +12,9 @@ def attribution(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET or None)
     period = form.cleaned_data if form.is_valid() else {}
     report = campaign_attribution(
-        closed_from=period.get("closed_from"), closed_to=period.get("closed_to")
+        viewer=request.user,  # type: ignore[arg-type]
+        closed_from=period.get("closed_from"),
+        closed_to=period.get("closed_to"),
     )
     chart = {
         "labels": [row.name for row in report.rows],

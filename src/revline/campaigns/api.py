@@ -100,8 +100,8 @@ def create_campaign(request: HttpRequest, payload: CampaignIn) -> Any:
     return Status(201, _campaigns().get(pk=campaign.pk))
 
 
-def _metrics_out(campaign: Campaign) -> dict[str, Any]:
-    m = selectors.campaign_metrics(campaign)
+def _metrics_out(campaign: Campaign, viewer: User) -> dict[str, Any]:
+    m = selectors.campaign_metrics(campaign, viewer=viewer)
     f, d = m.figures, m.derived
     return {
         "cost_currency": m.cost_currency,
@@ -121,6 +121,7 @@ def _metrics_out(campaign: Campaign) -> dict[str, Any]:
         "new_customers": f.new_customers,
         "cac": d.cac,
         "budget_used": m.budget_used,
+        "team_only": m.team_only,
         "goals": [
             {"key": g.key, "goal": g.goal, "actual": g.actual, "percent": g.percent}
             for g in m.goals
@@ -135,7 +136,7 @@ def _metrics_out(campaign: Campaign) -> dict[str, Any]:
 )
 def get_campaign(request: HttpRequest, campaign_id: int) -> Any:
     campaign = get_object_or_404(_campaigns(), pk=campaign_id)
-    campaign.metrics = _metrics_out(campaign)  # type: ignore[attr-defined]
+    campaign.metrics = _metrics_out(campaign, api_user(request))  # type: ignore[attr-defined]
     return campaign
 
 

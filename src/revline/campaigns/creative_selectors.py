@@ -2,7 +2,8 @@
 
 Bookings are meetings booked through the creative's page; orders are buy-now orders placed
 through it. Revenue is what the creative brought in directly, in the base currency: its orders'
-totals plus the won deals opened by its bookings.
+totals plus the won deals opened by its bookings (only the deals the viewer may see: a rep or
+manager under team visibility gets their team's share).
 """
 
 from dataclasses import dataclass
@@ -23,8 +24,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from revline.core import permissions
+from revline.core.models import User
 from revline.quotes.models import Order
-from revline.sales.models import DealStatus, Meeting
+from revline.sales.models import Deal, DealStatus, Meeting
+from revline.sales.visibility import deals_visible_to
 from revline.tracking.models import Touchpoint, TouchpointKind
 from revline.tracking.services import redirect_url
 
@@ -84,7 +88,7 @@ def tracked_url(creative: Creative) -> str:
     return f"{settings.BASE_URL}{reverse('tracking:click', args=[creative.link.token])}"
 
 
-def _with_numbers(creatives: QuerySet[Creative]) -> QuerySet[Creative]:
+def _with_numbers(creatives: QuerySet[Creative], viewer: User | None) -> QuerySet[Creative]:
     clicks = (
         Touchpoint.objects.filter(creative=OuterRef("pk"), kind=TouchpointKind.CLICK)
         .order_by()
@@ -113,13 +117,15 @@ def _with_numbers(creatives: QuerySet[Creative]) -> QuerySet[Creative]:
         .annotate(total=Sum("total"))
         .values("total")
     )
-    meeting_revenue = (
-        Meeting.objects.filter(
-            creative=OuterRef("pk"),
-            deal__status=DealStatus.WON,
-            deal__currency=settings.CURRENCY,
+    won_meetings = Meeting.objects.filter(
+        creative=OuterRef("pk"), deal__status=DealStatus.WON, deal__currency=settings.CURRENCY
+    )
+    if viewer is not None:
+        won_meetings = won_meetings.filter(
+            deal__in=deals_visible_to(viewer, Deal.objects.all()).values("pk")
         )
-        .order_by()
+    meeting_revenue = (
+        won_meetings.order_by()
         .values("creative")
         .annotate(total=Sum("deal__amount"))
         .values("total")
@@ -172,12 +178,13 @@ def _row(creative: Creative) -> CreativeRow:
     )
 
 
-def creatives_for_campaign(*, campaign: Campaign) -> list[CreativeRow]:
-    """The campaign's creatives, each with its links and numbers, in three queries at most."""
+def creatives_for_campaign(*, campaign: Campaign, viewer: User | None = None) -> list[CreativeRow]:
+    """The campaign's creatives with their links and numbers (won deals: those `viewer` may see)."""
     creatives = _with_numbers(
         Creative.objects.filter(campaign=campaign).select_related(
             "link", "landing_page", "booking_user", "product"
-        )
+        ),
+        viewer,
     ).order_by("name", "pk")
     return [_row(creative) for creative in creatives]
 
@@ -190,6 +197,9 @@ class CreativeDetail:
     recent_meetings: list[Meeting]
     recent_orders: list[Order]
     currency: str
+    # The deals of recent meetings and orders the viewer may open; others show no link.
+    visible_deal_ids: frozenset[int] = frozenset()
+    team_only: bool = False
 
 
 def creative_get(pk: int) -> Creative | None:
@@ -202,11 +212,12 @@ def creative_get(pk: int) -> Creative | None:
     )
 
 
-def creative_detail(creative: Creative) -> CreativeDetail:
+def creative_detail(creative: Creative, *, viewer: User | None = None) -> CreativeDetail:
     annotated = _with_numbers(
         Creative.objects.filter(pk=creative.pk).select_related(
             "campaign", "link", "link__campaign", "landing_page", "booking_user", "product"
-        )
+        ),
+        viewer,
     ).get()
     visitors = (
         Touchpoint.objects.filter(creative=creative, visitor__isnull=False)
@@ -224,6 +235,10 @@ def creative_detail(creative: Creative) -> CreativeDetail:
         .select_related("contact", "product", "deal")
         .order_by("-created_at")[:RECENT]
     )
+    deal_ids = {m.deal_id for m in meetings if m.deal_id} | {o.deal_id for o in orders if o.deal_id}
+    visible = Deal.objects.filter(pk__in=deal_ids)
+    if viewer is not None:
+        visible = deals_visible_to(viewer, visible)
     return CreativeDetail(
         row=_row(annotated),
         redirect_url=redirect_url(creative.link) if creative.link is not None else "",
@@ -231,4 +246,8 @@ def creative_detail(creative: Creative) -> CreativeDetail:
         recent_meetings=meetings,
         recent_orders=orders,
         currency=settings.CURRENCY,
+        visible_deal_ids=frozenset(visible.values_list("pk", flat=True))
+        if deal_ids
+        else frozenset(),
+        team_only=viewer is not None and permissions.sees_only_team_deals(viewer),
     )

@@ -107,6 +107,6 @@ def creative_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "creative": creative,
         "campaign": creative.campaign,
-        "detail": creative_selectors.creative_detail(creative),
+        "detail": creative_selectors.creative_detail(creative, viewer=request.user),  # type: ignore[arg-type]
     }
     return render(request, "campaigns/creative_detail.html", context)

@@ -186,6 +186,13 @@ class CampaignMetricsOut(Schema):
     new_customers: int
     cac: MoneyOut | None = Field(..., description="Cost per new customer")
     budget_used: Decimal | None = Field(..., description="Cost as a percent of the budget")
+    team_only: bool = Field(
+        ...,
+        description=(
+            "True when pipeline, won revenue, won deals, ROAS, new customers and CAC count only "
+            "the caller's own and team's deals (a sales rep or manager under team visibility)"
+        ),
+    )
     goals: list[GoalOut]
 
 

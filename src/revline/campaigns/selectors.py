@@ -13,6 +13,11 @@ The rules every figure follows (docs/marketing.md repeats them for marketers):
 - new customers: contacts whose first won deal closed at or after their first touch.
 A deal counts in full for every campaign its contact touched: campaign figures do not add up to
 company totals (the attribution report splits credit instead).
+
+Deal-derived figures (pipeline, won revenue, ROAS, new customers, CAC) count only the deals the
+viewer may see (sales.visibility): a rep or manager under team visibility sees their team's
+share; admins, marketers and viewer=None (jobs, exports) see the whole company's. A new customer
+counts for whoever may see that customer's first won deal.
 """
 
 from dataclasses import dataclass
@@ -38,10 +43,12 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from revline.content.models import LandingPage
+from revline.core import permissions
 from revline.core.models import User
 from revline.leads.models import LifecycleTransition
 from revline.people.models import LIFECYCLE_ORDER, Contact, LifecycleStage
 from revline.sales.models import Deal, DealStatus
+from revline.sales.visibility import deals_visible_to
 from revline.tracking.models import Touchpoint, TouchpointKind, TrackedLink
 from revline.tracking.services import redirect_url
 
@@ -61,28 +68,42 @@ def stages_from(stage: str) -> list[str]:
     return [str(s) for s in LIFECYCLE_ORDER[LIFECYCLE_ORDER.index(LifecycleStage(stage)) :]]
 
 
-def _won_deals_touching(campaign: Campaign | OuterRef) -> QuerySet[Deal]:
-    """Won deals (any currency) whose contact touched `campaign` at or before the close."""
+def team_only(viewer: User | None) -> bool:
+    """Whether `viewer` sees deal figures of their own team only (then the page says so)."""
+    return viewer is not None and permissions.sees_only_team_deals(viewer)
+
+
+def _deals(viewer: User | None) -> QuerySet[Deal]:
+    deals = Deal.objects.all()
+    return deals_visible_to(viewer, deals) if viewer is not None else deals
+
+
+def _won_deals_touching(campaign: Campaign | OuterRef, deals: QuerySet[Deal]) -> QuerySet[Deal]:
+    """Won `deals` (any currency) whose contact touched `campaign` at or before the close."""
     touched = Touchpoint.objects.filter(
         campaign=campaign, contact=OuterRef("contact"), occurred_at__lte=OuterRef("closed_at")
     )
-    return Deal.objects.filter(
+    return deals.filter(
         status=DealStatus.WON, closed_at__isnull=False, contact__isnull=False
     ).filter(Exists(touched))
 
 
-def _pipeline_deals_touching(campaign: Campaign | OuterRef) -> QuerySet[Deal]:
-    """Open and won deals (any currency) whose contact touched `campaign` by the deal's creation."""
+def _pipeline_deals_touching(
+    campaign: Campaign | OuterRef, deals: QuerySet[Deal]
+) -> QuerySet[Deal]:
+    """Open and won `deals` (any currency) whose contact touched `campaign` by their creation."""
     touched = Touchpoint.objects.filter(
         campaign=campaign, contact=OuterRef("contact"), occurred_at__lte=OuterRef("created_at")
     )
-    return Deal.objects.filter(status__in=PIPELINE_STATUSES, contact__isnull=False).filter(
-        Exists(touched)
-    )
+    return deals.filter(status__in=PIPELINE_STATUSES, contact__isnull=False).filter(Exists(touched))
 
 
-def campaigns_with_metrics() -> QuerySet[Campaign]:
-    """Every campaign annotated with `leads`, `cost`, `pipeline` and `won_revenue`, in one query."""
+def campaigns_with_metrics(*, viewer: User | None = None) -> QuerySet[Campaign]:
+    """Every campaign annotated with `leads`, `cost`, `pipeline` and `won_revenue`, in one query.
+
+    Pipeline and won revenue count only the deals `viewer` may see (None: all).
+    """
+    deals = _deals(viewer)
     leads = (
         Touchpoint.objects.filter(
             campaign=OuterRef("pk"), kind=TouchpointKind.FORM_SUBMISSION, contact__isnull=False
@@ -93,7 +114,7 @@ def campaigns_with_metrics() -> QuerySet[Campaign]:
         .values("n")
     )
     won = (
-        _won_deals_touching(OuterRef(OuterRef("pk")))
+        _won_deals_touching(OuterRef(OuterRef("pk")), deals)
         .filter(currency=settings.CURRENCY)
         .order_by()
         .values("status")
@@ -101,7 +122,7 @@ def campaigns_with_metrics() -> QuerySet[Campaign]:
         .values("total")
     )
     pipeline = (
-        _pipeline_deals_touching(OuterRef(OuterRef("pk")))
+        _pipeline_deals_touching(OuterRef(OuterRef("pk")), deals)
         .filter(currency=settings.CURRENCY)
         .order_by()
         .values("currency")
@@ -170,6 +191,8 @@ class CampaignMetrics:
     revenue_currency: str
     budget_used: Decimal | None
     goals: list[Progress]
+    # True when the deal figures are the viewer's team's only (sales role, team visibility).
+    team_only: bool = False
 
     @property
     def leads(self) -> int:
@@ -215,20 +238,28 @@ def _reached(stages: list[str]) -> Q:
     return Q(Exists(after_touch)) | (Q(lifecycle_stage__in=stages) & ~Q(Exists(ever)))
 
 
-def _contact_progress(campaign: Campaign) -> dict[str, int]:
-    """MQLs, SQLs and new customers among the contacts who touched the campaign."""
+def _contact_progress(campaign: Campaign, visible: QuerySet[Deal] | None) -> dict[str, int]:
+    """MQLs, SQLs and new customers among the contacts who touched the campaign.
+
+    With `visible` deals (a viewer limited to their team's), a new customer counts only when
+    their first won deal is one of them: a customer another team won first is not new to this one.
+    """
     touches = Touchpoint.objects.filter(campaign=campaign, contact=OuterRef("pk"))
     first_won = Deal.objects.filter(
         contact=OuterRef("pk"), status=DealStatus.WON, closed_at__isnull=False
-    ).order_by("closed_at")
+    ).order_by("closed_at", "pk")
     contacts = (
         Contact.objects.filter(Exists(touches))
         .annotate(
             first_touch=Subquery(touches.order_by("occurred_at").values("occurred_at")[:1]),
             first_won=Subquery(first_won.values("closed_at")[:1]),
+            first_won_deal=Subquery(first_won.values("pk")[:1]),
         )
         .order_by()
     )
+    new_customer = Q(first_won__gte=F("first_touch"))
+    if visible is not None:
+        new_customer &= Q(first_won_deal__in=visible.values("pk"))
     flags = contacts.annotate(
         is_mql=ExpressionWrapper(
             _reached(stages_from(LifecycleStage.MQL)), output_field=BooleanField()
@@ -236,9 +267,7 @@ def _contact_progress(campaign: Campaign) -> dict[str, int]:
         is_sql=ExpressionWrapper(
             _reached(stages_from(LifecycleStage.SQL)), output_field=BooleanField()
         ),
-        is_new_customer=ExpressionWrapper(
-            Q(first_won__gte=F("first_touch")), output_field=BooleanField()
-        ),
+        is_new_customer=ExpressionWrapper(new_customer, output_field=BooleanField()),
     )
     return flags.aggregate(
         mqls=Count("pk", filter=Q(is_mql=True)),
@@ -247,7 +276,8 @@ def _contact_progress(campaign: Campaign) -> dict[str, int]:
     )
 
 
-def campaign_metrics(campaign: Campaign) -> CampaignMetrics:
+def campaign_metrics(campaign: Campaign, *, viewer: User | None = None) -> CampaignMetrics:
+    """The campaign's figures; deal-derived ones over the deals `viewer` may see (None: all)."""
     touch = Touchpoint.objects.filter(campaign=campaign).aggregate(
         link_clicks=Count("pk", filter=Q(kind=TouchpointKind.CLICK)),
         page_views=Count("pk", filter=Q(kind=TouchpointKind.PAGE_VIEW)),
@@ -256,19 +286,21 @@ def campaign_metrics(campaign: Campaign) -> CampaignMetrics:
         contacts=Count("contact", distinct=True),
         leads=Count("contact", distinct=True, filter=Q(kind=TouchpointKind.FORM_SUBMISSION)),
     )
+    limited = team_only(viewer)
+    deals = _deals(viewer) if limited else Deal.objects.all()
     base = Q(currency=settings.CURRENCY)
-    won = _won_deals_touching(campaign).aggregate(
+    won = _won_deals_touching(campaign, deals).aggregate(
         n=Count("pk", filter=base),
         total=Sum("amount", filter=base),
         other=Count("pk", filter=~base),
     )
-    pipeline = _pipeline_deals_touching(campaign).aggregate(
+    pipeline = _pipeline_deals_touching(campaign, deals).aggregate(
         n=Count("pk", filter=base),
         total=Sum("amount", filter=base),
         other=Count("pk", filter=~base),
     )
     spend = campaign_spend_totals(campaign)
-    progress = _contact_progress(campaign)
+    progress = _contact_progress(campaign, deals if limited else None)
     figures = Figures(
         impressions=spend.impressions,
         clicks=spend.clicks,
@@ -305,6 +337,7 @@ def campaign_metrics(campaign: Campaign) -> CampaignMetrics:
         revenue_currency=settings.CURRENCY,
         budget_used=metrics.share(spend.spend, campaign.budget),
         goals=metrics.plan_vs_actual(goals, figures),
+        team_only=limited,
     )
 
 
@@ -334,7 +367,7 @@ def campaign_links(campaign: Campaign) -> list[LinkRow]:
     return rows
 
 
-def campaign_detail(campaign: Campaign) -> CampaignDetail:
+def campaign_detail(campaign: Campaign, *, viewer: User | None = None) -> CampaignDetail:
     pages = campaign.landing_pages.annotate(submission_count=Count("submissions")).order_by("title")
     touchpoints = (
         Touchpoint.objects.filter(campaign=campaign)
@@ -343,7 +376,7 @@ def campaign_detail(campaign: Campaign) -> CampaignDetail:
     )
     return CampaignDetail(
         campaign=campaign,
-        metrics=campaign_metrics(campaign),
+        metrics=campaign_metrics(campaign, viewer=viewer),
         links=campaign_links(campaign),
         landing_pages=list(pages),
         recent_touchpoints=list(touchpoints),

@@ -52,9 +52,10 @@ def _warn(request: HttpRequest, campaign: Campaign) -> None:
 @login_required
 @require_GET
 def campaign_list(request: HttpRequest) -> HttpResponse:
+    viewer: User = request.user  # type: ignore[assignment]
     listing = build_listing(
         request,
-        selectors.campaigns_with_metrics(),
+        selectors.campaigns_with_metrics(viewer=viewer),
         columns=COLUMNS,
         search_fields=("name", "utm_campaign"),
         filters={"channel": "channel", "status": "status", "owner": "owner__username"},
@@ -67,6 +68,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         "statuses": CampaignStatus.choices,
         "owners": selectors.campaign_owners(),
         "filtered": any(listing.params.get(k) for k in ("q", "channel", "status", "owner")),
+        "team_only": selectors.team_only(viewer),
     }
     return render(request, "campaigns/list.html", context)
 
@@ -79,13 +81,14 @@ def _render_detail(
     spend_form: AdSpendForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    viewer: User = request.user  # type: ignore[assignment]
     context = {
-        "detail": selectors.campaign_detail(campaign),
+        "detail": selectors.campaign_detail(campaign, viewer=viewer),
         "campaign": campaign,
         "link_form": link_form or TrackedLinkForm(),
         "spend_form": spend_form or AdSpendForm(campaign=campaign),
         "spend_page": spend_selectors.campaign_spend_page(campaign, request.GET.get("spend_page")),
-        "creatives": creatives_for_campaign(campaign=campaign),
+        "creatives": creatives_for_campaign(campaign=campaign, viewer=viewer),
         "base_url": settings.BASE_URL,
     }
     return render(request, "campaigns/detail.html", context, status=status)

@@ -12,6 +12,7 @@ from revline.core.models import User
 from revline.email.delivery_services import double_opt_in_request
 from revline.email.sequence_services import sequences_on_form_submitted
 from revline.leads.models import TransitionCause
+from revline.leads.qualification_services import contact_form_submitted
 from revline.leads.services import lifecycle_advance
 from revline.people.models import Company, Contact, LifecycleStage
 from revline.people.services import consent_record, contact_identify
@@ -237,4 +238,5 @@ def form_submission_create(
     )
     if form is not None:
         sequences_on_form_submitted(contact=contact, form=form, now=now)
+        contact_form_submitted(contact=contact, form_id=form.pk, form_name=form.name, now=now)
     return contact, visitor.id

@@ -82,6 +82,7 @@ def register_routers() -> None:
     from revline.analytics.api import router as analytics_router
     from revline.campaigns.api import router as campaigns_router
     from revline.email.delivery_api import router as email_delivery_router
+    from revline.leads.api import router as leads_router
     from revline.people.api import router as people_router
     from revline.pr.api import router as pr_router
     from revline.sales.api import router as sales_router
@@ -97,6 +98,7 @@ def register_routers() -> None:
     api.add_router("/", pr_router)
     api.add_router("/", segments_router)
     api.add_router("/", email_delivery_router)
+    api.add_router("/", leads_router)
 
 
 register_routers()

@@ -30,6 +30,12 @@ JOBS = [
     Job("revline.email.sequence_services.sequences_tick", 30),
     # Activity reminders whose time has come are emailed to the assigned user, once.
     Job("revline.sales.activity_services.activities_send_reminders", 60),
+    # Hand-offs past their SLA are flagged and escalated to the team's manager, once each.
+    Job("revline.leads.handoff_services.handoffs_check_breaches", 60),
+    # Decayed engagement scores are written back so segments and thresholds see them.
+    Job("revline.leads.scoring_services.engagement_decay_refresh", 3600),
+    # The predictive model is retrained in the background when the last run is old enough.
+    Job("revline.leads.predictive_services.predictive_retrain_if_due", 3600),
 ]
 
 

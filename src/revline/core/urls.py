@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views, workspace_views
+from . import notification_views, views, workspace_views
 from .ratelimit import public_rate_limit
 
 urlpatterns = [
@@ -31,6 +31,11 @@ urlpatterns = [
         "password-reset/done/",
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
+    ),
+    path("notifications/", notification_views.notifications, name="notifications"),
+    path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
+    path(
+        "notifications/badge/", notification_views.notifications_badge, name="notifications_badge"
     ),
     path("settings/tokens/", views.tokens, name="tokens"),
     path("settings/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),

@@ -31,7 +31,14 @@ def lifecycle_advance(
     """Move the contact forward to `to_stage`. Returns None (and changes nothing) if it is not forward."""
     if to_stage not in LIFECYCLE_ORDER:
         raise ValueError(f"{to_stage!r} is not a forward lifecycle stage.")
-    from_stage = contact.lifecycle_stage
+    # The stored stage, not the caller's copy: a hook called in between (scoring → MQL) may
+    # have moved the contact on, and a stale copy must not move it back.
+    from_stage = (
+        Contact.objects.select_for_update(of=("self",))
+        .values_list("lifecycle_stage", flat=True)
+        .get(pk=contact.pk)
+    )
+    contact.lifecycle_stage = from_stage
     if lifecycle_rank(to_stage) <= lifecycle_rank(from_stage) and from_stage not in (
         LifecycleStage.DISQUALIFIED,
         LifecycleStage.RECYCLED,

@@ -71,7 +71,7 @@ def company_rows(companies: QuerySet[Company]) -> Iterator[list[Any]]:
         ]  # fmt: skip
 
 
-def _response(lines: Iterator[str], filename: str) -> StreamingHttpResponse:
+def csv_response(lines: Iterator[str], filename: str) -> StreamingHttpResponse:
     safe = "".join(ch for ch in filename if ch.isalnum() or ch in "-_.") or "export.csv"
     if not safe.lower().endswith(".csv"):
         safe += ".csv"
@@ -87,8 +87,8 @@ def contacts_csv_response(*, contacts: QuerySet[Contact], filename: str) -> Stre
 
     The caller decides who may see which contacts; the queryset is read in chunks of
     CHUNK_SIZE, so memory stays flat however long the list is."""
-    return _response(csv_lines(CONTACT_COLUMNS, contact_rows(contacts)), filename)
+    return csv_response(csv_lines(CONTACT_COLUMNS, contact_rows(contacts)), filename)
 
 
 def companies_csv_response(*, companies: QuerySet[Company], filename: str) -> StreamingHttpResponse:
-    return _response(csv_lines(COMPANY_COLUMNS, company_rows(companies)), filename)
+    return csv_response(csv_lines(COMPANY_COLUMNS, company_rows(companies)), filename)

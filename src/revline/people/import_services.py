@@ -333,6 +333,24 @@ def _clean_chunk(
     return good
 
 
+def contact_import_bad_rows(*, imp: ContactImport) -> Iterator[tuple[int, str, list[str]]]:
+    """Every bad row of the stored file as (line, reason, its cells), read again as a stream with
+    the import's current mapping, so the user can fix exactly those rows and upload them again.
+    Raises parsing.ImportFileError when the file is gone or changed."""
+    plan = parsing.compile_plan(imp.kind, imp.headers, imp.mapping)
+    with parsing.open_rows(Path(imp.file_path), imp.file_name) as rows:
+        if rows.headers != imp.headers:
+            raise parsing.ImportFileError("The stored file changed since it was uploaded.")
+        for chunk, broken in _chunks(rows.stream, CHUNK_ROWS):
+            for line, cells in chunk:
+                try:
+                    parsing.clean_row(plan, line, cells)
+                except parsing.RowError as exc:
+                    yield line, str(exc), cells
+            if broken is not None:
+                yield broken.line, str(broken), []
+
+
 def contact_import_check(*, import_id: int) -> None:
     """The dry run: read every row, check it, count and keep the first bad rows. Writes nothing
     but the report. Does nothing unless the import waits for its dry run."""
@@ -428,6 +446,11 @@ def contact_import_run(*, import_id: int) -> None:
         rows_done=report.total,
         finished_at=timezone.now(),
     )
+    if writer.created or writer.updated:
+        # Imported rows are written in bulk, past the scoring hooks: their fit is computed after.
+        from revline.leads.scoring_services import fit_scores_recompute_later
+
+        fit_scores_recompute_later()
 
 
 # --- Writing one chunk ---------------------------------------------------------------------------

@@ -1,3 +1,6 @@
+from collections.abc import Iterator
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -178,6 +181,34 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     if not running and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"
     return response
+
+
+@login_required
+@require_GET
+def import_bad_rows(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
+    """All bad rows of a checked import as CSV: line, reason, then the row as uploaded."""
+    _people_user(request)
+    imp = _import_or_404(pk)
+    if not imp.rows_bad or imp.status in (ImportStatus.UPLOADED, ImportStatus.CHECKING):
+        messages.error(request, "There is no list of bad rows for this import yet.")
+        return redirect("people:import", pk=imp.pk)
+    try:
+        first = import_services.contact_import_bad_rows(imp=imp)
+        peeked = next(first, None)
+    except (parsing.ImportFileError, OSError) as exc:
+        messages.error(request, f"The uploaded file cannot be read again: {exc}")
+        return redirect("people:import", pk=imp.pk)
+
+    def rows() -> Iterator[list[Any]]:
+        if peeked is not None:
+            yield [peeked[0], peeked[1], *peeked[2]]
+        for line, reason, cells in first:
+            yield [line, reason, *cells]
+
+    header = ["line", "what is wrong", *imp.headers]
+    return exports.csv_response(
+        exports.csv_lines(header, rows()), filename=f"import-{imp.pk}-bad-rows.csv"
+    )
 
 
 # --- Exports -----------------------------------------------------------------------------------

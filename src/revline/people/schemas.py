@@ -178,6 +178,12 @@ class ContactOut(Schema):
     tags: list[str]
     lifecycle_stage: LifecycleStage
     lifecycle_changed_at: datetime | None
+    # Read-only: the scoring rules and the predictive model set these (ContactIn and
+    # ContactPatch refuse them).
+    fit_score: int
+    engagement_score: int = Field(description="As stored at its last change; decayed daily")
+    predicted_probability: float | None
+    predicted_tier: str = Field(description="A (top quartile) to D; empty when not scored")
     created_at: datetime
     updated_at: datetime
 

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from django.db.models import Count, QuerySet, Value
+from django.db.models import Count, Max, Q, QuerySet, Value
 from django.db.models.functions import Concat, Lower
 from django.http import HttpRequest
 
 from revline.campaigns.models import Channel
+from revline.content.models import ContentKind
 from revline.core.listing import Column, Listing, build_listing
 from revline.core.models import User
 from revline.core.templatetags.revline import money
 from revline.leads.models import LifecycleTransition
-from revline.sales.models import ActivityKind, Deal
+from revline.sales.models import ActivityKind, Deal, Meeting, Objection
 from revline.sales.visibility import deals_visible_to
 from revline.tracking.models import Touchpoint, TouchpointKind
 
@@ -38,6 +39,10 @@ from .models import (
 TIMELINE_LIMIT = 200
 COMPANY_FILTER_LIMIT = 500
 COMPANY_CONTACTS_LIMIT = 100
+COMPANY_TRANSITIONS_LIMIT = 20
+OBJECTIONS_LIMIT = 50
+MEETINGS_LIMIT = 10
+CONTENT_LIMIT = 10
 
 CONTACT_COLUMNS = (
     Column("name", "Name", "name_sort"),
@@ -184,6 +189,13 @@ class TimelineItem:
     source: str = ""
     actor: str = ""
     deal_id: int | None = None
+    activity_kind: str = ""  # for sales activities: note, call, meeting, email, task
+    contact_id: int | None = None  # set on a company's combined timeline
+    contact_name: str = ""
+
+    @property
+    def is_note(self) -> bool:
+        return self.activity_kind == ActivityKind.NOTE
 
 
 def _label(choices: Any, value: str) -> str:
@@ -200,7 +212,8 @@ def touchpoint_source(touchpoint: Touchpoint) -> str:
 
 
 def touchpoint_item(touchpoint: Touchpoint) -> TimelineItem:
-    """Word a marketing touchpoint. Reads `campaign` and `link`: select_related them."""
+    """Word a marketing touchpoint. Reads `campaign`, `link` and `content_item`: select_related
+    them."""
     title = _label(TouchpointKind, touchpoint.kind)
     detail: list[str] = []
     campaign = touchpoint.campaign
@@ -210,6 +223,9 @@ def touchpoint_item(touchpoint: Touchpoint) -> TimelineItem:
     link = touchpoint.link
     if link is not None and link.label:
         detail.append(f"Link: {link.label}")
+    content = touchpoint.content_item
+    if content is not None:
+        detail.append(f"Content: {content.title} ({_label(ContentKind, content.kind)})")
     params = touchpoint.params if isinstance(touchpoint.params, dict) else {}
     for key, value in sorted(params.items()):
         if key == "landing_page":
@@ -303,7 +319,16 @@ def event_item(event: TimelineEvent) -> TimelineItem:
         source=event.source,
         actor=str(event.actor) if event.actor_id and event.actor else "",
         deal_id=event.deal_id,
+        activity_kind=_activity_kind(event.kind, params),
     )
+
+
+def _activity_kind(kind: str, params: dict[str, Any]) -> str:
+    if kind == TimelineEventKind.NOTE:
+        return ActivityKind.NOTE
+    if kind == TimelineEventKind.ACTIVITY:
+        return str(params.get("activity_kind", ActivityKind.NOTE))
+    return ""
 
 
 def merge_newest_first(*streams: Iterable[TimelineItem], limit: int) -> list[TimelineItem]:
@@ -314,40 +339,95 @@ def merge_newest_first(*streams: Iterable[TimelineItem], limit: int) -> list[Tim
     return list(islice(merged, limit))
 
 
-def contact_timeline(*, contact: Contact, limit: int = TIMELINE_LIMIT) -> list[TimelineItem]:
-    """The contact's marketing touchpoints and sales/system events, newest first, at most `limit`."""
-    touchpoints = (
-        Touchpoint.objects.filter(contact=contact)
-        .select_related("campaign", "link")
-        .order_by("-occurred_at", "-pk")[:limit]
-    )
-    events = (
-        TimelineEvent.objects.filter(contact=contact)
-        .select_related("actor")
-        .order_by("-occurred_at", "-pk")[:limit]
-    )
-    return merge_newest_first(
-        (touchpoint_item(t) for t in touchpoints),
-        (event_item(e) for e in events),
-        _email_sent_items(contact, limit),
+TIMELINE_TABS = (
+    ("all", "All"),
+    ("marketing", "Marketing"),
+    ("sales", "Sales"),
+    ("notes", "Notes"),
+)
+_NOTE_EVENTS = Q(kind=TimelineEventKind.NOTE) | Q(
+    kind=TimelineEventKind.ACTIVITY, params__activity_kind=ActivityKind.NOTE
+)
+
+
+def timeline_tab(value: str | None) -> str:
+    """The timeline tab asked for, "all" when unknown."""
+    return value if value in dict(TIMELINE_TABS) else "all"
+
+
+def _timeline_streams(
+    touchpoints: QuerySet[Touchpoint],
+    events: QuerySet[TimelineEvent],
+    sends: Iterable[TimelineItem],
+    extra: Iterable[TimelineItem],
+    *,
+    tab: str,
+    limit: int,
+    who: bool = False,
+) -> list[TimelineItem]:
+    """Merge the streams one tab shows; each is filtered in its query, not after the limit.
+    With `who`, each item names its contact (a company's combined timeline)."""
+    streams: list[Iterable[TimelineItem]] = []
+    related = ("contact",) if who else ()
+    if tab in ("all", "marketing"):
+        rows = touchpoints.select_related("campaign", "link", "content_item", *related)
+        streams.append(
+            _named(touchpoint_item(t), t.contact if who else None)
+            for t in rows.order_by("-occurred_at", "-pk")[:limit]
+        )
+    if tab != "marketing":
+        if tab == "sales":
+            events = events.exclude(kind__in=_SYSTEM_KINDS)
+        elif tab == "notes":
+            events = events.filter(_NOTE_EVENTS)
+        rows_e = events.select_related("actor", *related).order_by("-occurred_at", "-pk")[:limit]
+        streams.append(_named(event_item(e), e.contact if who else None) for e in rows_e)
+    if tab in ("all", "marketing"):
+        streams.append(sends)
+    if tab in ("all", "sales"):
+        streams.append(extra)
+    return merge_newest_first(*streams, limit=limit)
+
+
+def _named(item: TimelineItem, contact: Contact | None) -> TimelineItem:
+    if contact is None:
+        return item
+    return replace(item, contact_id=contact.pk, contact_name=str(contact))
+
+
+def contact_timeline(
+    *,
+    contact: Contact,
+    limit: int = TIMELINE_LIMIT,
+    tab: str = "all",
+    extra: Iterable[TimelineItem] = (),
+) -> list[TimelineItem]:
+    """The contact's marketing touchpoints and sales/system events, newest first, at most `limit`,
+    narrowed to one tab of TIMELINE_TABS. `extra` are more sales items, sorted newest first."""
+    return _timeline_streams(
+        Touchpoint.objects.filter(contact=contact),
+        TimelineEvent.objects.filter(contact=contact),
+        _email_sent_items(Q(contact=contact), limit) if tab in ("all", "marketing") else (),
+        extra,
+        tab=tab,
         limit=limit,
     )
 
 
-def _email_sent_items(contact: Contact, limit: int) -> Iterator[TimelineItem]:
+def _email_sent_items(condition: Q, limit: int, *, who: bool = False) -> Iterator[TimelineItem]:
     """Marketing emails handed to the mail server (opens and clicks are touchpoints)."""
     from revline.email.models import Send
 
     sends = (
-        Send.objects.filter(contact=contact, sent_at__isnull=False)
-        .select_related("email")
+        Send.objects.filter(condition, sent_at__isnull=False)
+        .select_related("email", *(("contact",) if who else ()))
         .order_by("-sent_at", "-pk")[:limit]
     )
     for send in sends:
         detail = [f"Subject: {send.email.subject}"] if send.email.subject else []
         if send.state == "bounced":
             detail.append("Bounced")
-        yield TimelineItem(
+        item = TimelineItem(
             occurred_at=send.sent_at,  # type: ignore[arg-type]
             side="marketing",
             kind="email_sent",
@@ -355,6 +435,7 @@ def _email_sent_items(contact: Contact, limit: int) -> Iterator[TimelineItem]:
             detail=tuple(detail),
             source="Email",
         )
+        yield _named(item, send.contact if who else None)
 
 
 # --- Profiles ----------------------------------------------------------------------------------
@@ -416,6 +497,39 @@ def lifecycle_steps(stage: str) -> list[LifecycleStep]:
     ]
 
 
+def most_advanced_stage(stages: Iterable[str]) -> str | None:
+    """The furthest forward lifecycle stage among `stages`; recycled, then disqualified, when
+    none is forward; None for no stages."""
+    present = set(stages)
+    forward = [s for s in LIFECYCLE_ORDER if s in present]
+    if forward:
+        return str(forward[-1].value)
+    for side in (LifecycleStage.RECYCLED, LifecycleStage.DISQUALIFIED):
+        if side in present:
+            return str(side.value)
+    return None
+
+
+def company_lifecycle_stage(*, company: Company) -> str | None:
+    """A company's stage: the most advanced lifecycle stage of its contacts (one query)."""
+    stages = (
+        Contact.objects.filter(company=company)
+        .order_by()
+        .values_list("lifecycle_stage", flat=True)
+        .distinct()
+    )
+    return most_advanced_stage(stages)
+
+
+@dataclass(frozen=True)
+class ContentConsumed:
+    content_id: int
+    title: str
+    kind: str
+    touches: int
+    last_at: datetime
+
+
 @dataclass(frozen=True)
 class ContactProfile:
     contact: Contact
@@ -426,6 +540,11 @@ class ContactProfile:
     deals: list[Deal]
     timeline: list[TimelineItem]
     timeline_truncated: bool
+    tab: str = "all"
+    objections: list[Objection] = field(default_factory=list)
+    meetings: list[Meeting] = field(default_factory=list)
+    content: list[ContentConsumed] = field(default_factory=list)
+    mentionable: frozenset[str] = frozenset()
 
 
 def _hide_unseen_deals(items: list[TimelineItem], *, viewer: User) -> list[TimelineItem]:
@@ -444,10 +563,71 @@ def _hide_unseen_deals(items: list[TimelineItem], *, viewer: User) -> list[Timel
     ]
 
 
+def _objections(deals: QuerySet[Deal]) -> list[Objection]:
+    return list(
+        Objection.objects.filter(deal__in=deals)
+        .select_related("objection_type", "deal", "response", "logged_by")
+        .order_by("-raised_at", "-pk")[:OBJECTIONS_LIMIT]
+    )
+
+
+def objection_item(objection: Objection) -> TimelineItem:
+    """Word an objection. Reads its type, deal, response and author: select_related them."""
+    detail = []
+    if objection.buyer_words:
+        detail.append(f"“{objection.buyer_words}”")
+    if objection.response is not None:
+        detail.append(f"Response: {objection.response.title}")
+    if objection.response_notes:
+        detail.append(objection.response_notes)
+    detail.append(f"Outcome: {objection.get_outcome_display()}")
+    return TimelineItem(
+        occurred_at=objection.raised_at,
+        side="sales",
+        kind="objection",
+        title=f"Objection: {objection.objection_type.name} · {objection.deal.name}",
+        detail=tuple(detail),
+        source="sales",
+        actor=str(objection.logged_by) if objection.logged_by else "",
+        deal_id=objection.deal_id,
+    )
+
+
+def _content_consumed(touchpoints: QuerySet[Touchpoint]) -> list[ContentConsumed]:
+    rows = (
+        touchpoints.filter(content_item__isnull=False)
+        .values("content_item_id", "content_item__title", "content_item__kind")
+        .annotate(touches=Count("pk"), last_at=Max("occurred_at"))
+        .order_by("-last_at")[:CONTENT_LIMIT]
+    )
+    return [
+        ContentConsumed(
+            content_id=row["content_item_id"],
+            title=row["content_item__title"],
+            kind=_label(ContentKind, row["content_item__kind"]),
+            touches=row["touches"],
+            last_at=row["last_at"],
+        )
+        for row in rows
+    ]
+
+
+def _mentionable(items: Iterable[TimelineItem]) -> frozenset[str]:
+    from revline.leads.mentions import mentionable
+
+    return mentionable([line for item in items if item.is_note for line in item.detail])
+
+
 def contact_profile(
-    *, contact: Contact, viewer: User | None = None, timeline_limit: int = TIMELINE_LIMIT
+    *,
+    contact: Contact,
+    viewer: User | None = None,
+    timeline_limit: int = TIMELINE_LIMIT,
+    tab: str = "all",
 ) -> ContactProfile:
-    """Everything the contact page shows; its deal list only has deals `viewer` may see."""
+    """Everything the contact page shows; its deal list (and the objections raised on them) only
+    has deals `viewer` may see. `tab` narrows the timeline (TIMELINE_TABS)."""
+    tab = timeline_tab(tab)
     history = list(ConsentRecord.objects.filter(contact=contact).order_by("-recorded_at", "-pk"))
     transitions = list(
         LifecycleTransition.objects.filter(contact=contact)
@@ -460,9 +640,21 @@ def contact_profile(
     deals = list(
         deal_rows.select_related("stage", "pipeline", "owner").order_by("-created_at", "-pk")
     )
-    timeline = contact_timeline(contact=contact, limit=timeline_limit + 1)
+    objections = _objections(deal_rows) if deals else []
+    timeline = contact_timeline(
+        contact=contact,
+        limit=timeline_limit + 1,
+        tab=tab,
+        extra=[objection_item(o) for o in objections],
+    )
     if viewer is not None:
         timeline = _hide_unseen_deals(timeline, viewer=viewer)
+    timeline = timeline[: timeline_limit + 1]
+    meetings = list(
+        Meeting.objects.filter(contact=contact)
+        .select_related("user")
+        .order_by("-starts_at", "-pk")[:MEETINGS_LIMIT]
+    )
     return ContactProfile(
         contact=contact,
         consents=current_consents(history),
@@ -472,6 +664,11 @@ def contact_profile(
         deals=deals,
         timeline=timeline[:timeline_limit],
         timeline_truncated=len(timeline) > timeline_limit,
+        tab=tab,
+        objections=objections,
+        meetings=meetings,
+        content=_content_consumed(Touchpoint.objects.filter(contact=contact)),
+        mentionable=_mentionable(timeline),
     )
 
 
@@ -485,18 +682,75 @@ class CompanyProfile:
     contacts: list[Contact]
     contact_count: int
     deals: list[Deal]
+    stage: str | None = None
+    steps: list[LifecycleStep] = field(default_factory=list)
+    transitions: list[LifecycleTransition] = field(default_factory=list)
+    timeline: list[TimelineItem] = field(default_factory=list)
+    timeline_truncated: bool = False
+    tab: str = "all"
+    mentionable: frozenset[str] = frozenset()
+
+    @property
+    def stage_label(self) -> str:
+        return _label(LifecycleStage, self.stage) if self.stage else ""
 
 
-def company_profile(*, company: Company, viewer: User | None = None) -> CompanyProfile:
+def company_profile(
+    *,
+    company: Company,
+    viewer: User | None = None,
+    timeline_limit: int = TIMELINE_LIMIT,
+    tab: str = "all",
+) -> CompanyProfile:
+    """The company page: its stage (its most advanced contact's), contacts with their stages and
+    scores, the deals `viewer` may see, its contacts' recent lifecycle moves and their combined
+    timeline."""
+    tab = timeline_tab(tab)
     contacts = Contact.objects.filter(company=company).select_related("owner")
     deals = Deal.objects.filter(company=company)
     if viewer is not None:
         deals = deals_visible_to(viewer, deals)
+    deal_list = list(
+        deals.select_related("stage", "contact", "owner").order_by("-created_at", "-pk")
+    )
+    contact_list = list(contacts.order_by(Lower("last_name"), "pk")[:COMPANY_CONTACTS_LIMIT])
+    contact_count = len(contact_list)
+    if contact_count == COMPANY_CONTACTS_LIMIT:
+        contact_count = contacts.count()
+    stage = (
+        most_advanced_stage(c.lifecycle_stage for c in contact_list)
+        if contact_count == len(contact_list)
+        else company_lifecycle_stage(company=company)
+    )
+    objections = _objections(deals) if deal_list else []
+    timeline = _timeline_streams(
+        Touchpoint.objects.filter(contact__company=company),
+        TimelineEvent.objects.filter(contact__company=company),
+        _email_sent_items(Q(contact__company=company), timeline_limit + 1, who=True)
+        if tab in ("all", "marketing")
+        else (),
+        [objection_item(o) for o in objections],
+        tab=tab,
+        limit=timeline_limit + 1,
+        who=True,
+    )
+    if viewer is not None:
+        timeline = _hide_unseen_deals(timeline, viewer=viewer)
+    transitions = list(
+        LifecycleTransition.objects.filter(contact__company=company)
+        .select_related("contact", "actor")
+        .order_by("-occurred_at", "-pk")[:COMPANY_TRANSITIONS_LIMIT]
+    )
     return CompanyProfile(
         company=company,
-        contacts=list(contacts.order_by(Lower("last_name"), "pk")[:COMPANY_CONTACTS_LIMIT]),
-        contact_count=contacts.count(),
-        deals=list(
-            deals.select_related("stage", "contact", "owner").order_by("-created_at", "-pk")
-        ),
+        contacts=contact_list,
+        contact_count=contact_count,
+        deals=deal_list,
+        stage=stage,
+        steps=lifecycle_steps(stage) if stage else [],
+        transitions=transitions,
+        timeline=timeline[:timeline_limit],
+        timeline_truncated=len(timeline) > timeline_limit,
+        tab=tab,
+        mentionable=_mentionable(timeline),
     )

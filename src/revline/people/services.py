@@ -1,5 +1,6 @@
 from collections.abc import Iterable
 from datetime import datetime
+from types import ModuleType
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -25,6 +26,13 @@ CONTACT_FIELDS = (
     "owner",
 )
 COMPANY_FIELDS = ("name", "domain", "industry", "size", "country", "phone", "owner")
+
+
+def _scoring() -> ModuleType:
+    # Imported late: lead scoring reaches email and qualification code that imports this module.
+    from revline.leads import scoring_services
+
+    return scoring_services
 
 
 def normalize_email(email: str) -> str:
@@ -71,6 +79,7 @@ def contact_create(
     if tags:
         contact.tags.set(tags_from_names(tags))
     events.contact_created(contact=contact, source=contact.source, actor=actor)
+    _scoring().contact_fit_refresh(contact=contact)
     return contact
 
 
@@ -79,6 +88,7 @@ def contact_update(
     *, actor: User, contact: Contact, tags: Iterable[str] | None = None, **data: Any
 ) -> Contact:
     permissions.require(permissions.can_edit_people(actor))
+    previous_company_id = contact.company_id
     _apply(contact, CONTACT_FIELDS, data)
     contact.full_clean(validate_constraints=False)
     if contact.email and contacts_by_email(contact.email).exclude(pk=contact.pk).exists():
@@ -90,6 +100,7 @@ def contact_update(
         raise ValidationError({"email": "A contact with this email already exists."}) from exc
     if tags is not None:
         contact.tags.set(tags_from_names(tags))
+    _scoring().contact_fit_refresh(contact=contact, previous_company_id=previous_company_id)
     return contact
 
 
@@ -103,6 +114,7 @@ def company_create(*, actor: User | None, tags: Iterable[str] = (), **data: Any)
     company.save()
     if tags:
         company.tags.set(tags_from_names(tags))
+    _scoring().company_fit_refresh(company=company)
     return company
 
 
@@ -116,6 +128,7 @@ def company_update(
     company.save()
     if tags is not None:
         company.tags.set(tags_from_names(tags))
+    _scoring().company_fit_refresh(company=company)
     return company
 
 
@@ -148,6 +161,7 @@ def contact_identify(
             contact = contacts_by_email(email).get()
     if created:
         events.contact_created(contact=contact, source=source)
+        _scoring().contact_fit_refresh(contact=contact)
     else:
         changed = []
         for field, value in {"first_name": first_name, "last_name": last_name, **extra}.items():
@@ -156,6 +170,7 @@ def contact_identify(
                 changed.append(field)
         if changed:
             contact.save(update_fields=[*changed, "updated_at"])
+            _scoring().contact_fit_refresh(contact=contact)
     return contact, created
 
 
@@ -195,7 +210,9 @@ def contact_delete(*, actor: User, contact: Contact) -> None:
     """Erase the person and all recorded about them (touchpoints, timeline, consents, activities,
     form submissions, lifecycle history). Their deals stay, without a contact."""
     permissions.require(permissions.is_admin(actor), "Only admins can delete contacts.")
+    company_id = contact.company_id
     contact.delete()
+    _scoring().companies_score_refresh(company_ids=[company_id])
 
 
 @transaction.atomic

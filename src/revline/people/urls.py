@@ -21,5 +21,6 @@ urlpatterns = [
     path("imports/<int:pk>/mapping/", import_views.import_configure, name="import_configure"),
     path("imports/<int:pk>/start/", import_views.import_start, name="import_start"),
     path("imports/<int:pk>/cancel/", import_views.import_cancel, name="import_cancel"),
+    path("imports/<int:pk>/bad-rows.csv", import_views.import_bad_rows, name="import_bad_rows"),
     path("imports/<int:pk>/progress/", import_views.import_progress, name="import_progress"),
 ]

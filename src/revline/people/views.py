@@ -20,6 +20,8 @@ from .forms import (
 )
 from .models import Company, Contact
 
+COMPANY_TIMELINE_LIMIT = 50  # the newest moves of all its contacts; each contact has its own page
+
 
 def _people_user(request: HttpRequest) -> User:
     user: User = request.user  # type: ignore[assignment]
@@ -74,8 +76,11 @@ def _render_contact(
     request: HttpRequest, contact: Contact, note_form: NoteForm, status: int = 200
 ) -> HttpResponse:
     context = {
-        "profile": selectors.contact_profile(contact=contact, viewer=_user(request)),
+        "profile": selectors.contact_profile(
+            contact=contact, viewer=_user(request), tab=request.GET.get("tab", "all")
+        ),
         "note_form": note_form,
+        "tabs": selectors.TIMELINE_TABS,
     }
     return render(request, "people/contact_detail.html", context, status=status)
 
@@ -174,8 +179,14 @@ def companies(request: HttpRequest) -> HttpResponse:
 @require_GET
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _people_user(request)
-    profile = selectors.company_profile(company=_company_or_404(pk), viewer=_user(request))
-    return render(request, "people/company_detail.html", {"profile": profile})
+    profile = selectors.company_profile(
+        company=_company_or_404(pk),
+        viewer=_user(request),
+        tab=request.GET.get("tab", "all"),
+        timeline_limit=COMPANY_TIMELINE_LIMIT,
+    )
+    context = {"profile": profile, "tabs": selectors.TIMELINE_TABS}
+    return render(request, "people/company_detail.html", context)
 
 
 @login_required

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ from revline.core import money, permissions
 from revline.core.models import User
 from revline.core.workspace import workspace_get
 from revline.sales.models import ActivityKind, Deal, DealStatus, Stage, StageKind
-from revline.sales.services import activity_log, deal_move_stage
+from revline.sales.services import activity_log, deal_amount_base, deal_move_stage
 
 from . import pricing
 from .models import (
@@ -522,9 +522,11 @@ def version_accept(
 ) -> QuoteVersion:
     """The buyer accepts a sent version on its public page.
 
-    Records who, when and from where; moves an open deal to its pipeline's last open stage
-    (closing it as won stays the rep's decision) and logs an activity on the deal, which
-    puts the acceptance on the contact's timeline. Refused: twice, superseded, expired.
+    Records who, when and from where; the deal's amount becomes the version's total (in the
+    quote's currency, amount_base converted like every deal amount); moves an open deal to its
+    pipeline's last open stage (closing it as won stays the rep's decision) and logs an
+    activity on the deal, which puts the acceptance (and the amount change) on the contact's
+    timeline. Refused: twice, superseded, expired.
     """
     version = _locked(version)
     quote = version.quote
@@ -557,12 +559,40 @@ def version_accept(
         and target.position > deal.stage.position
     ):
         deal_move_stage(actor=None, deal=deal, stage=target, at=now)
+    body = f"{quote.title}: {version.total} {version.currency}, accepted from {ip or 'unknown'}."
+    amount_change = _deal_amount_from(deal, version)
+    if amount_change:
+        body += f" {amount_change}"
     activity_log(
         actor=None,
         kind=ActivityKind.NOTE,
         subject=f"Quote {quote.number} v{version.number} accepted by {name}"[:200],
-        body=f"{quote.title}: {version.total} {version.currency}, accepted from {ip or 'unknown'}.",
+        body=body,
         deal=deal,
         occurred_at=now,
     )
     return version
+
+
+def _deal_amount_from(deal: Deal, version: QuoteVersion) -> str:
+    """Set the deal's amount to the accepted total: what the buyer signed is what the deal is
+    worth. Returns the change in words for the acceptance note ("" when nothing changed)."""
+    if (deal.amount, deal.currency) == (version.total, version.currency):
+        return ""
+    before = (deal.amount, deal.currency, deal.amount_base)
+    deal.amount, deal.currency = version.total, version.currency
+    deal.amount_base = deal_amount_base(deal)
+    if not (_fits(deal, "amount") and _fits(deal, "amount_base")):
+        # A quote may total more than a deal can hold; the acceptance stands regardless.
+        deal.amount, deal.currency, deal.amount_base = before
+        return "The total is too large for the deal amount, which was left as it was."
+    deal.save(update_fields=["amount", "currency", "amount_base", "updated_at"])
+    return f"Deal amount changed from {before[0]} {before[1]} to {deal.amount} {deal.currency}."
+
+
+def _fits(deal: Deal, field: str) -> bool:
+    model_field = Deal._meta.get_field(field)
+    assert isinstance(model_field, models.DecimalField)
+    assert model_field.max_digits is not None and model_field.decimal_places is not None
+    digits = model_field.max_digits - model_field.decimal_places
+    return abs(getattr(deal, field)) < Decimal(10) ** digits

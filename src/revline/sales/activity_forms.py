@@ -3,10 +3,11 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from revline.core.models import User
 
-from .models import ActivityKind
+from .models import Activity, ActivityKind
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -86,3 +87,91 @@ class ActivityPanelForm(forms.Form):
 
 class CompleteForm(forms.Form):
     outcome = forms.CharField(max_length=200, required=False, label="Outcome")
+
+
+def _to_minute(value: datetime) -> datetime:
+    return value.replace(second=0, microsecond=0)
+
+
+class ActivityEditForm(forms.Form):
+    """Change an activity: the logging fields; a planned one also has its assignee and reminder.
+
+    A time left as shown (the browser sends minutes only) keeps the stored one, so that saving
+    an unchanged form never moves the activity or re-arms a reminder already sent."""
+
+    kind = forms.ChoiceField(choices=ActivityKind.choices)
+    subject = forms.CharField(max_length=200)
+    when = forms.DateTimeField(label="When", widget=DATETIME_INPUT)
+    assigned_to = AssigneeField(queryset=User.objects.none(), label="Assigned to")
+    reminder = forms.ChoiceField(choices=REMINDER_CHOICES, required=False)
+    body = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Notes")
+
+    def __init__(
+        self, *args: Any, activity: Activity, assignees: QuerySet[User], **kwargs: Any
+    ) -> None:
+        self.activity = activity
+        self.planned = activity.due_at is not None
+        when = activity.due_at if activity.due_at is not None else activity.occurred_at
+        kwargs["initial"] = {
+            "kind": activity.kind,
+            "subject": activity.subject,
+            "when": when,
+            "assigned_to": activity.assigned_to_id,
+            "reminder": self._reminder_initial(),
+            "body": activity.body,
+        }
+        super().__init__(*args, **kwargs)
+        if not self.planned:
+            del self.fields["assigned_to"], self.fields["reminder"]
+            return
+        fields: Any = self.fields
+        fields["when"].label = "Due"
+        fields["kind"].choices = [c for c in ActivityKind.choices if c[0] != ActivityKind.NOTE]
+        fields["assigned_to"].queryset = assignees
+        if kwargs["initial"]["reminder"] == "keep":
+            assert activity.remind_at is not None
+            local = timezone.localtime(activity.remind_at)
+            fields["reminder"].choices = [
+                ("keep", f"As set ({local:%b %d %H:%M})"),
+                *REMINDER_CHOICES,
+            ]
+
+    def _reminder_initial(self) -> str:
+        activity = self.activity
+        if activity.remind_at is None or activity.due_at is None:
+            return ""
+        for key, offset in REMINDERS.items():
+            if offset is not None and activity.due_at - offset == activity.remind_at:
+                return key
+        return "keep"
+
+    def clean_subject(self) -> str:
+        subject = self.cleaned_data["subject"].strip()
+        if not subject:
+            raise forms.ValidationError("Say in a few words what it is about.")
+        return subject
+
+    def changes(self) -> dict[str, Any]:
+        """The keyword arguments of activity_update for the cleaned data."""
+        data = self.cleaned_data
+        activity = self.activity
+        stored = activity.due_at if activity.due_at is not None else activity.occurred_at
+        when = data["when"] if _to_minute(data["when"]) != _to_minute(stored) else stored
+        changes: dict[str, Any] = {
+            "kind": data["kind"],
+            "subject": data["subject"],
+            "body": data["body"],
+        }
+        if not self.planned:
+            changes["occurred_at"] = when
+            return changes
+        changes["due_at"] = when
+        changes["assigned_to"] = data["assigned_to"]
+        reminder = data.get("reminder") or ""
+        if reminder == "":
+            changes["clear_reminder"] = activity.remind_at is not None
+        elif reminder != "keep":
+            offset = REMINDERS[reminder]
+            assert offset is not None
+            changes["remind_at"] = when - offset
+        return changes

@@ -19,6 +19,8 @@ from django.utils import timezone
 from revline.core import permissions
 from revline.core.models import User
 from revline.email.template_selectors import sender_header
+from revline.leads.handoff_services import handoffs_touch
+from revline.leads.mentions import mentions_notify
 from revline.people import events
 from revline.people.models import Company, Contact
 
@@ -106,6 +108,9 @@ def activity_log(
     activity.save()
     if contact is not None:
         events.activity_logged(contact=contact, activity=activity, actor=actor)
+        handoffs_touch(contact=contact, actor=actor, at=activity.occurred_at)
+    if kind == ActivityKind.NOTE:
+        mentions_notify(activity=activity, actor=actor)
     return activity
 
 
@@ -179,6 +184,7 @@ def activity_complete(
     activity.save(update_fields=["completed_at", "occurred_at", "outcome"])
     if activity.contact is not None:
         events.activity_logged(contact=activity.contact, activity=activity, actor=actor)
+        handoffs_touch(contact=activity.contact, actor=actor, at=at)
     return activity
 
 
@@ -200,15 +206,29 @@ def activity_update(
     *,
     actor: User,
     activity: Activity,
+    kind: str | None = None,
     subject: str | None = None,
     body: str | None = None,
+    occurred_at: datetime | None = None,
     due_at: datetime | None = None,
     assigned_to: User | None = None,
     remind_at: datetime | None = None,
     clear_reminder: bool = False,
 ) -> Activity:
-    """Change an activity; a new reminder time re-arms the reminder."""
+    """Change an activity; a new reminder time re-arms the reminder.
+
+    A logged activity moves with `occurred_at`, a planned one with `due_at`. The timeline
+    entry written when it was logged stays as it was: it records what was said then."""
     _require_editable(actor, activity)
+    if kind is not None:
+        _check_kind(kind)
+        if kind == ActivityKind.NOTE and activity.due_at is not None:
+            raise ValidationError({"kind": "Notes are logged, not planned."})
+        activity.kind = kind
+    if occurred_at is not None:
+        if activity.due_at is not None:
+            raise ValidationError({"occurred_at": "A planned activity happens at its due time."})
+        activity.occurred_at = occurred_at
     if subject is not None:
         activity.subject = _clean_subject(subject)
     if body is not None:

@@ -23,6 +23,7 @@ urlpatterns = [
         "activities/<int:pk>/complete/", activity_views.activity_complete, name="activity_complete"
     ),
     path("activities/<int:pk>/reopen/", activity_views.activity_reopen, name="activity_reopen"),
+    path("activities/<int:pk>/edit/", activity_views.activity_edit, name="activity_edit"),
     path("activities/<int:pk>/delete/", activity_views.activity_delete, name="activity_delete"),
     path("pipelines/<int:pk>/playbooks/", playbook_views.playbooks, name="playbooks"),
     path(

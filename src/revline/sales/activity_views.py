@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Model
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,8 +18,8 @@ from revline.core.models import User
 from revline.people.models import Company, Contact
 
 from . import activity_selectors, activity_services, selectors
-from .activity_forms import ActivityPanelForm, CompleteForm
-from .models import Deal
+from .activity_forms import ActivityEditForm, ActivityPanelForm, CompleteForm
+from .models import Activity, Deal
 
 PANEL_KINDS = ("deal", "contact", "company")
 
@@ -157,8 +157,31 @@ def company_activities_panel(request: HttpRequest, pk: int) -> HttpResponse:
     return _panel_view(request, "company", pk)
 
 
+def _back_url(request: HttpRequest, data: QueryDict) -> str:
+    """Where an activity action returns: the page of the panel it came from, or My day."""
+    back_kind = data.get("panel", "")
+    back_id = data.get("panel_id", "")
+    if back_kind in PANEL_KINDS and back_id.isdigit():
+        return _page_url(back_kind, _target(request, back_kind, int(back_id)))
+    day_user = data.get("day_user", "")
+    return reverse("sales:my_day") + (f"?user={day_user}" if day_user.isdigit() else "")
+
+
+def _editable_activity(request: HttpRequest, pk: int) -> Activity:
+    """The activity if the user may change it: one they may not see is a 404, one they may see
+    but not change (a marketer on a deal's activity) a 403."""
+    user = _user(request)
+    activity = activity_selectors.activity_for(user=user, pk=pk)
+    if activity is None:
+        raise Http404("No such activity.")
+    permissions.require(
+        activity_services.can_edit_activity(user, activity), activity_services.EDIT_DENIED
+    )
+    return activity
+
+
 def _activity_change(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Complete, reopen or delete; then re-render the panel it came from, or go back to My day."""
+    """Complete, reopen or delete; then re-render the panel it came from, or go back."""
     user = _user(request)
     activity = activity_selectors.activity_for(user=user, pk=pk)
     if activity is None:
@@ -180,16 +203,10 @@ def _activity_change(request: HttpRequest, pk: int, action: str) -> HttpResponse
             activity_services.activity_delete(actor=user, activity=activity)
     except ValidationError as exc:
         error = " ".join(exc.messages)
-    if back_kind in PANEL_KINDS and back_id.isdigit():
+    if back_kind in PANEL_KINDS and back_id.isdigit() and _is_htmx(request):
         target = _target(request, back_kind, int(back_id))
-        if _is_htmx(request):
-            return _render_panel(
-                request, back_kind, target, error=error, status=400 if error else 200
-            )
-        back = _page_url(back_kind, target)
-    else:
-        day_user = request.POST.get("day_user", "")
-        back = reverse("sales:my_day") + (f"?user={day_user}" if day_user.isdigit() else "")
+        return _render_panel(request, back_kind, target, error=error, status=400 if error else 200)
+    back = _back_url(request, request.POST)
     if error:
         messages.error(request, error)
     else:
@@ -197,6 +214,37 @@ def _activity_change(request: HttpRequest, pk: int, action: str) -> HttpResponse
             request, {"complete": "Done.", "reopen": "Reopened."}.get(action, "Deleted.")
         )
     return redirect(back)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The edit page (linked from the activity panels and My day); back where it came from."""
+    user = _user(request)
+    activity = _editable_activity(request, pk)
+    source = request.POST if request.method == "POST" else request.GET
+    back = _back_url(request, source)
+    assignees = selectors.assignable_owners(user, keep=activity.assigned_to)
+    form = ActivityEditForm(request.POST or None, activity=activity, assignees=assignees)
+    if request.method == "POST" and form.is_valid():
+        try:
+            activity_services.activity_update(actor=user, activity=activity, **form.changes())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            activity = _editable_activity(request, pk)  # as stored, not as half-changed
+        else:
+            messages.success(request, "Activity saved.")
+            return redirect(back)
+    context = {
+        "activity": activity,
+        "form": form,
+        "back": back,
+        "back_fields": {
+            key: source[key] for key in ("panel", "panel_id", "day_user") if source.get(key)
+        },
+    }
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "sales/activity_edit.html", context, status=status)
 
 
 @login_required

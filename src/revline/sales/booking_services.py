@@ -1,18 +1,27 @@
 """Booking writes: reps' weekly availability, and meetings booked from public CTA pages."""
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
+from email.mime.text import MIMEText
+from email.utils import parseaddr
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from revline.campaigns.models import Creative, CtaAction
 from revline.core import permissions
 from revline.core.models import User
+from revline.core.workspace import workspace_get
+from revline.email.template_selectors import sender_header
+from revline.leads.qualification_services import contact_meeting_booked
 from revline.people.models import Company, Contact
 from revline.people.services import company_create, consent_record, contact_identify
 from revline.tracking.models import TouchpointKind
@@ -24,10 +33,12 @@ from revline.tracking.services import (
     visitor_touch,
 )
 
-from . import booking_selectors
-from .models import ActivityKind, BookingAvailability, Meeting
+from . import booking_selectors, ics
+from .models import ActivityKind, BookingAvailability, Deal, Meeting
 from .services import activity_log, deal_create
-from .slots import MAX_SLOT_MINUTES, MIN_SLOT_MINUTES, find_slot, zone_or_none
+from .slots import MAX_SLOT_MINUTES, MIN_SLOT_MINUTES, Slot, find_slot, zone_or_none
+
+logger = logging.getLogger(__name__)
 
 SLOT_TAKEN = "That slot was just taken. Please pick another time."
 SLOT_NOT_OFFERED = "That time is not offered. Please pick one of the listed times."
@@ -202,6 +213,8 @@ def meeting_book(
     except IntegrityError as exc:
         raise ValidationError({"slot": ValidationError(SLOT_TAKEN, code="taken")}) from exc
 
+    # Before the deal: qualifying needs a contact not yet past MQL; the deal makes it an opportunity.
+    contact_meeting_booked(contact=contact, rep=rep, what=creative.name, now=now)
     who = company.name if company is not None else str(contact)
     deal = deal_create(
         actor=None,
@@ -246,4 +259,100 @@ def meeting_book(
         occurred_at=now,
         params={"meeting": meeting.pk, "starts_at": slot.key, "rep": rep.pk},
     )
+    invitations = meeting_invitations(
+        meeting=meeting, slot=slot, creative=creative, deal=deal, note=booker.note, now=now
+    )
+    # After the commit: a booking that fails sends nothing, and mail trouble cannot undo one.
+    transaction.on_commit(lambda: invitations_send(invitations))
     return BookingResult(meeting=meeting, visitor_id=visitor.id)
+
+
+def meeting_uid(meeting: Meeting) -> str:
+    """The calendar UID of a meeting: the same in every message about it."""
+    host = urlsplit(settings.BASE_URL).hostname or "revline.local"
+    return f"meeting-{meeting.pk}@{host}"
+
+
+def meeting_invitations(
+    *, meeting: Meeting, slot: Slot, creative: Creative, deal: Deal, note: str, now: datetime
+) -> list[EmailMessage]:
+    """The invitation emails of a booked meeting, to the booker and to the rep, each with the
+    same calendar request (.ics) attached: the rep organizes, the booker attends."""
+    rep, contact = meeting.user, meeting.contact
+    workspace = workspace_get()
+    rep_name = str(rep)
+    minutes = int((slot.ends_at - slot.starts_at).total_seconds() // 60)
+    when = f"{slot.local_start:%A %d %B %Y, %H:%M} ({slot.time_zone}), {minutes} minutes"
+    note = note.strip()
+    description = [f"Booked online via “{creative.name}”."]
+    if note:
+        description.append(f"Note from {contact}: {note}")
+    sender = sender_header()
+    calendar = ics.calendar_request(
+        ics.Invite(
+            uid=meeting_uid(meeting),
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            stamp=now,
+            summary=f"{workspace.name}: {contact} and {rep_name}",
+            description="\n\n".join(description),
+            # A request needs an organizer address: the workspace's sender stands in for a rep
+            # without one.
+            organizer=ics.Person(email=rep.email or parseaddr(sender)[1], name=rep_name),
+            attendees=(ics.Person(email=contact.email, name=str(contact)),),
+        )
+    )
+    greeting = f"Hello {contact.first_name}," if contact.first_name else "Hello,"
+    to_booker = EmailMessage(
+        subject=f"Your meeting with {rep_name} ({workspace.name})",
+        body=(
+            f"{greeting}\n\nyour meeting with {rep_name} is booked:\n{when}.\n\n"
+            "The calendar invitation is attached; add it to your calendar.\n\n"
+            f"{workspace.name}\n"
+        ),
+        from_email=sender,
+        to=[contact.email],
+        reply_to=[rep.email] if rep.email else None,
+    )
+    messages = [to_booker]
+    if rep.email:
+        deal_url = settings.BASE_URL + reverse("sales:deal", args=[deal.pk])
+        lines = [
+            f"{contact} <{contact.email}> booked a meeting with you via “{creative.name}” "
+            f"(campaign “{creative.campaign.name}”):",
+            f"{when}.",
+        ]
+        if note:
+            lines.append(f"Their note: {note}")
+        lines.append(f"The deal: {deal_url}")
+        messages.append(
+            EmailMessage(
+                subject=f"New meeting booked: {contact}, {slot.local_start:%d %b %Y %H:%M}",
+                body="\n\n".join(lines) + "\n",
+                from_email=sender,
+                to=[rep.email],
+                reply_to=[contact.email],
+            )
+        )
+    for message in messages:
+        message.attach(_calendar_part(calendar))
+    return messages
+
+
+def _calendar_part(calendar: str) -> MIMEText:
+    part = MIMEText(calendar, "calendar", "utf-8")
+    part.set_param("method", "REQUEST")
+    part.add_header("Content-Disposition", "attachment", filename="invite.ics")
+    return part
+
+
+def invitations_send(messages: list[EmailMessage]) -> int:
+    """Send each message on its own; a failure is logged, never raised (the booking stands).
+    Returns how many were sent."""
+    sent = 0
+    for message in messages:
+        try:
+            sent += message.send()
+        except Exception:  # any backend's failure: the visitor's booking is already saved
+            logger.exception("Could not send the meeting invitation to %s", message.to)
+    return sent

@@ -242,7 +242,7 @@ def deal_create(
             to_stage=LifecycleStage.OPPORTUNITY,
             cause=TransitionCause.DEAL,
             actor=actor,
-            reason=f"Deal {deal.name!r} opened",
+            reason="A deal was opened",  # no name: reps of other teams see contacts
             occurred_at=now,
         )
     return deal
@@ -400,7 +400,7 @@ def _deal_close(
                 to_stage=LifecycleStage.CUSTOMER,
                 cause=TransitionCause.DEAL,
                 actor=actor,
-                reason=f"Deal {deal.name!r} won",
+                reason="A deal was won",
                 occurred_at=at,
             )
     return deal

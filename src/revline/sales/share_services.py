@@ -16,6 +16,7 @@ from django.utils import timezone
 from revline.content.models import ContentItem
 from revline.core import permissions
 from revline.core.models import User
+from revline.email.selectors import address_suppressed
 from revline.email.template_selectors import sender_header
 from revline.people import events
 from revline.people.models import Contact
@@ -25,6 +26,10 @@ from .models import ActivityKind, ContentShare, Deal
 
 MESSAGE_MAX = 2000
 TOKEN_MAX = 64
+SUPPRESSED = (
+    "This address is on the email suppression list (it bounced, complained or unsubscribed "
+    "from all email): nothing was sent. Reach this contact another way."
+)
 
 
 def deal_contacts(deal: Deal) -> list[Contact]:
@@ -52,7 +57,10 @@ def content_share_send(
     now: datetime | None = None,
 ) -> ContentShare:
     """Email `contact` a tracked link to `content_item`, record the send on the deal and the
-    contact's timeline. All or nothing: a mail server that refuses leaves no share behind."""
+    contact's timeline. All or nothing: a mail server that refuses leaves no share behind.
+
+    A one-to-one sales email needs no marketing consent, but an address on the suppression
+    list (bounced, complained, unsubscribed from all email) never gets one."""
     permissions.require(permissions.can_edit_deal(actor, deal), EDIT_DENIED)
     message = message.strip()
     errors: dict[str, str] = {}
@@ -60,6 +68,8 @@ def content_share_send(
         errors["contact"] = "Send content only to the deal's contact or its buying committee."
     elif not contact.email:
         errors["contact"] = "This contact has no email address."
+    elif address_suppressed(contact.email):
+        errors["contact"] = SUPPRESSED
     if len(message) > MESSAGE_MAX:
         errors["message"] = f"Keep the message under {MESSAGE_MAX} characters."
     if errors:

@@ -1,4 +1,5 @@
 import os
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -164,115 +165,119 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_deal(request, _deal_or_404(request, pk))
 
 
+def _back_to(deal: Deal, anchor: str) -> HttpResponse:
+    return redirect(f"{reverse('sales:deal', args=[deal.pk])}#{anchor}")
+
+
+def _deal_form_post(
+    request: HttpRequest,
+    deal: Deal,
+    *,
+    form_name: str,
+    form: forms.Form,
+    apply: Callable[[dict[str, Any]], str],
+    anchor: str = "",
+) -> HttpResponse:
+    """One of the deal page's forms, posted: `apply` calls the service with the cleaned data and
+    returns the success message; then back to the deal (at `anchor`). A refused form, or a
+    service that refuses, re-renders the page with the errors on that form (400)."""
+    if form.is_valid():
+        try:
+            message = apply(form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, message)
+            return _back_to(deal, anchor) if anchor else redirect("sales:deal", pk=deal.pk)
+    # A service may have changed the deal in memory before refusing: show it as stored.
+    deal = _deal_or_404(request, deal.pk)
+    return _render_deal(request, deal, status=400, **{form_name: form})
+
+
 @login_required
 @require_POST
 def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _editable_deal(request, pk)
+
+    def apply(data: dict[str, Any]) -> str:
+        services.deal_move_stage(actor=_user(request), deal=deal, stage=data["stage"])
+        return f"Moved to {deal.stage.name}."
+
     form = MoveStageForm(request.POST, deal=deal)
-    if form.is_valid():
-        try:
-            services.deal_move_stage(
-                actor=_user(request), deal=deal, stage=form.cleaned_data["stage"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"Moved to {deal.stage.name}.")
-            return redirect("sales:deal", pk=deal.pk)
-    deal = _deal_or_404(request, pk)
-    return _render_deal(request, deal, move_form=form, status=400)
+    return _deal_form_post(request, deal, form_name="move_form", form=form, apply=apply)
 
 
 @login_required
 @require_POST
 def deal_close(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _editable_deal(request, pk)
-    form = CloseDealForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            if data["outcome"] == "won":
-                services.deal_close_won(
-                    actor=_user(request), deal=deal, reason=data["reason"], note=data["note"]
-                )
-            else:
-                services.deal_close_lost(
-                    actor=_user(request),
-                    deal=deal,
-                    reason=data["reason"],
-                    note=data["note"],
-                    lost_to=data["lost_to"],
-                )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
+
+    def apply(data: dict[str, Any]) -> str:
+        if data["outcome"] == "won":
+            services.deal_close_won(
+                actor=_user(request), deal=deal, reason=data["reason"], note=data["note"]
+            )
         else:
-            messages.success(request, f"Deal closed as {deal.get_status_display().lower()}.")
-            return redirect("sales:deal", pk=deal.pk)
-    deal = _deal_or_404(request, pk)
-    return _render_deal(request, deal, close_form=form, status=400)
+            services.deal_close_lost(
+                actor=_user(request),
+                deal=deal,
+                reason=data["reason"],
+                note=data["note"],
+                lost_to=data["lost_to"],
+            )
+        return f"Deal closed as {deal.get_status_display().lower()}."
 
-
-def _back_to(deal: Deal, anchor: str) -> HttpResponse:
-    return redirect(f"{reverse('sales:deal', args=[deal.pk])}#{anchor}")
+    form = CloseDealForm(request.POST)
+    return _deal_form_post(request, deal, form_name="close_form", form=form, apply=apply)
 
 
 @login_required
 @require_POST
 def deal_next_step(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _editable_deal(request, pk)
+
+    def apply(data: dict[str, Any]) -> str:
+        services.deal_update(actor=_user(request), deal=deal, next_step=data["next_step"])
+        return "Next step saved."
+
     form = NextStepForm(request.POST)
-    if form.is_valid():
-        try:
-            services.deal_update(
-                actor=_user(request), deal=deal, next_step=form.cleaned_data["next_step"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Next step saved.")
-            return _back_to(deal, "deal-props")
-    deal = _deal_or_404(request, pk)
-    return _render_deal(request, deal, next_step_form=form, status=400)
+    return _deal_form_post(
+        request, deal, form_name="next_step_form", form=form, apply=apply, anchor="deal-props"
+    )
 
 
 @login_required
 @require_POST
 def deal_forecast_category(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _editable_deal(request, pk)
+
+    def apply(data: dict[str, Any]) -> str:
+        forecast_services.deal_forecast_category_set(
+            actor=_user(request), deal=deal, category=data["forecast_category"]
+        )
+        return "Forecast category saved."
+
     form = ForecastCategoryForm(request.POST)
-    if form.is_valid():
-        try:
-            forecast_services.deal_forecast_category_set(
-                actor=_user(request), deal=deal, category=form.cleaned_data["forecast_category"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Forecast category saved.")
-            return _back_to(deal, "deal-props")
-    deal = _deal_or_404(request, pk)
-    return _render_deal(request, deal, forecast_form=form, status=400)
+    return _deal_form_post(
+        request, deal, form_name="forecast_form", form=form, apply=apply, anchor="deal-props"
+    )
 
 
 @login_required
 @require_POST
 def deal_committee_add(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _editable_deal(request, pk)
+
+    def apply(data: dict[str, Any]) -> str:
+        member = services.deal_contact_add(
+            actor=_user(request), deal=deal, contact=data["contact"], role=data["role"]
+        )
+        return f"{member.contact} added to the buying committee."
+
     form = CommitteeAddForm(request.POST)
-    if form.is_valid():
-        try:
-            member = services.deal_contact_add(
-                actor=_user(request),
-                deal=deal,
-                contact=form.cleaned_data["contact"],
-                role=form.cleaned_data["role"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"{member.contact} added to the buying committee.")
-            return _back_to(deal, "committee")
-    return _render_deal(request, deal, member_form=form, status=400)
+    return _deal_form_post(
+        request, deal, form_name="member_form", form=form, apply=apply, anchor="committee"
+    )
 
 
 def _member_or_404(deal: Deal, member_pk: int) -> DealContact:
@@ -286,18 +291,15 @@ def _member_or_404(deal: Deal, member_pk: int) -> DealContact:
 def deal_committee_update(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     deal = _editable_deal(request, pk)
     member = _member_or_404(deal, member_pk)
+
+    def apply(data: dict[str, Any]) -> str:
+        services.deal_contact_update(actor=_user(request), member=member, role=data["role"])
+        return f"{member.contact} is now {member.get_role_display()}."
+
     form = CommitteeRoleForm(request.POST)
-    if form.is_valid():
-        try:
-            services.deal_contact_update(
-                actor=_user(request), member=member, role=form.cleaned_data["role"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"{member.contact} is now {member.get_role_display()}.")
-            return _back_to(deal, "committee")
-    return _render_deal(request, deal, role_form=form, status=400)
+    return _deal_form_post(
+        request, deal, form_name="role_form", form=form, apply=apply, anchor="committee"
+    )
 
 
 @login_required
@@ -314,42 +316,34 @@ def deal_committee_remove(request: HttpRequest, pk: int, member_pk: int) -> Http
 @require_POST
 def deal_attachment_link(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _editable_deal(request, pk)
+
+    def apply(data: dict[str, Any]) -> str:
+        services.deal_attachment_add_link(
+            actor=_user(request), deal=deal, title=data["title"], url=data["url"]
+        )
+        return "Link added."
+
     form = AttachmentLinkForm(request.POST)
-    if form.is_valid():
-        try:
-            services.deal_attachment_add_link(
-                actor=_user(request),
-                deal=deal,
-                title=form.cleaned_data["title"],
-                url=form.cleaned_data["url"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Link added.")
-            return _back_to(deal, "files")
-    return _render_deal(request, deal, link_form=form, status=400)
+    return _deal_form_post(
+        request, deal, form_name="link_form", form=form, apply=apply, anchor="files"
+    )
 
 
 @login_required
 @require_POST
 def deal_attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _editable_deal(request, pk)
+
+    def apply(data: dict[str, Any]) -> str:
+        services.deal_attachment_add_file(
+            actor=_user(request), deal=deal, title=data["title"], upload=data["file"]
+        )
+        return "File uploaded."
+
     form = AttachmentFileForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.deal_attachment_add_file(
-                actor=_user(request),
-                deal=deal,
-                title=form.cleaned_data["title"],
-                upload=form.cleaned_data["file"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "File uploaded.")
-            return _back_to(deal, "files")
-    return _render_deal(request, deal, upload_form=form, status=400)
+    return _deal_form_post(
+        request, deal, form_name="upload_form", form=form, apply=apply, anchor="files"
+    )
 
 
 def _attachment_or_404(deal: Deal, attachment_pk: int) -> DealAttachment:
@@ -406,24 +400,20 @@ def deal_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def deal_activity(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _editable_deal(request, pk)
+
+    def apply(data: dict[str, Any]) -> str:
+        services.activity_log(
+            actor=_user(request),
+            deal=deal,
+            kind=data["kind"],
+            subject=data["subject"],
+            body=data["body"],
+            occurred_at=data["occurred_at"],
+        )
+        return "Activity logged."
+
     form = ActivityForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.activity_log(
-                actor=_user(request),
-                deal=deal,
-                kind=data["kind"],
-                subject=data["subject"],
-                body=data["body"],
-                occurred_at=data["occurred_at"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Activity logged.")
-            return redirect("sales:deal", pk=deal.pk)
-    return _render_deal(request, deal, activity_form=form, status=400)
+    return _deal_form_post(request, deal, form_name="activity_form", form=form, apply=apply)
 
 
 def _prefill_contact(request: HttpRequest) -> Contact | None:

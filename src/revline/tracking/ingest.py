@@ -26,6 +26,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from revline.content.library_selectors import content_item_for_url, content_url_key
+from revline.leads.scoring_services import kinds_scored, touchpoints_score
 
 from .collect import UTM_KEYS, Batch, Event
 from .models import Touchpoint, Visitor
@@ -248,16 +249,22 @@ def visitor_merge(*, into_id: uuid.UUID, other_id: uuid.UUID, contact_id: int | 
     other = Visitor.objects.filter(pk=other_id).first()
     if other is None:
         return contact_id
+    kinds = kinds_scored()
+    attached: list[int] = []
     if contact_id is None and other.contact_id is not None:
         contact_id = other.contact_id
         Visitor.objects.filter(pk=into_id).update(contact_id=contact_id)
-        Touchpoint.objects.filter(visitor_id=into_id, contact__isnull=True).update(
-            contact_id=contact_id
-        )
+        anonymous = Touchpoint.objects.filter(visitor_id=into_id, contact__isnull=True)
+        attached += anonymous.filter(kind__in=kinds).values_list("pk", flat=True)
+        anonymous.update(contact_id=contact_id)
     moved = Touchpoint.objects.filter(visitor_id=other_id)
     if contact_id is not None:
-        moved.filter(contact__isnull=True).update(contact_id=contact_id)
+        anonymous = moved.filter(contact__isnull=True)
+        attached += anonymous.filter(kind__in=kinds).values_list("pk", flat=True)
+        anonymous.update(contact_id=contact_id)
     moved.update(visitor_id=into_id)
+    if attached:
+        touchpoints_score(touchpoint_ids=attached)
     return contact_id
 
 
@@ -267,6 +274,21 @@ def _insert_touchpoints(*, batch: Batch, contact_id: int | None, user_agent: str
     if connection.vendor == "postgresql":
         return _insert_postgresql(rows)
     return _insert_values(rows)
+
+
+def _score(*, batch: Batch, contact_id: int) -> None:
+    """Lead scoring for an identified visitor's new events; nothing when no active engagement
+    rule is about their kinds (the rules are remembered per process)."""
+    kinds = kinds_scored()
+    event_ids = [event.id for event in batch.events if event.kind in kinds]
+    if event_ids:
+        touchpoints_score(
+            touchpoints=list(
+                Touchpoint.objects.filter(event_id__in=event_ids, contact_id=contact_id).only(
+                    "id", "kind", "occurred_at", "contact_id", "campaign_id", "url", "params"
+                )
+            )
+        )
 
 
 def _store(*, batch: Batch, user_agent: str, now: datetime) -> CollectResult:
@@ -281,6 +303,8 @@ def _store(*, batch: Batch, user_agent: str, now: datetime) -> CollectResult:
                 into_id=batch.visitor_id, other_id=batch.link_visitor_id, contact_id=contact_id
             )
         inserted = _insert_touchpoints(batch=batch, contact_id=contact_id, user_agent=user_agent)
+    if contact_id is not None and inserted:
+        _score(batch=batch, contact_id=contact_id)
     return CollectResult(accepted=inserted, duplicates=len(batch.events) - inserted)
 
 

@@ -13,6 +13,7 @@ from revline.campaigns.models import Campaign, Creative
 from revline.core import permissions
 from revline.core.models import User
 from revline.core.workspace import tracking_rules
+from revline.leads.scoring_services import kinds_scored, touchpoints_score
 from revline.people.models import Contact
 
 from .models import Touchpoint, TouchpointKind, TrackedLink, Visitor
@@ -145,7 +146,7 @@ def touchpoint_record(
     utm = utm or {}
     if contact is None and visitor is not None:
         contact = visitor.contact
-    return Touchpoint.objects.create(
+    touchpoint = Touchpoint.objects.create(
         kind=kind,
         occurred_at=occurred_at or timezone.now(),
         visitor=visitor,
@@ -160,6 +161,9 @@ def touchpoint_record(
         params=params or {},
         **{k: str(utm.get(k, ""))[:100] for k in UTM_KEYS},
     )
+    if contact is not None:
+        touchpoints_score(touchpoints=[touchpoint])
+    return touchpoint
 
 
 @transaction.atomic
@@ -197,4 +201,9 @@ def visitor_identify(*, visitor: Visitor, contact: Contact) -> int:
     if visitor.contact_id != contact.pk:
         visitor.contact = contact
         visitor.save(update_fields=["contact"])
-    return Touchpoint.objects.filter(visitor=visitor, contact__isnull=True).update(contact=contact)
+    anonymous = Touchpoint.objects.filter(visitor=visitor, contact__isnull=True)
+    scored = list(anonymous.filter(kind__in=kinds_scored()).values_list("pk", flat=True))
+    moved = anonymous.update(contact=contact)
+    if scored:
+        touchpoints_score(touchpoint_ids=scored)
+    return moved

@@ -30,6 +30,7 @@ from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connection, transaction
 
+from revline.sales.models import Deal
 from revline.sales.services import close_reasons_ensure_defaults
 
 from . import catalog
@@ -37,10 +38,13 @@ from .activities import build_activities
 from .audiences import write_audiences
 from .deal_page import build_deal_page
 from .forecast import build_forecast
+from .handoff import build_handoff
 from .marketing import write_marketing
 from .objections import build_objections
 from .plan import DemoSize, Planner
+from .predictive import build_predictive
 from .quotes import build_quotes
+from .scoring import build_scoring
 from .setup import create_setup
 from .write import write_lifecycle, write_people, write_sales, write_timeline, write_tracking
 
@@ -49,7 +53,7 @@ DEMO_PASSWORD = catalog.DEMO_PASSWORD
 DEMO_LOGINS: list[tuple[str, str, str]] = [
     (u.username, DEMO_PASSWORD, u.label) for u in catalog.USERS
 ]
-STEPS = 11
+STEPS = 12
 
 
 def write_sales_workbench(end: datetime, seed: int) -> None:
@@ -60,6 +64,14 @@ def write_sales_workbench(end: datetime, seed: int) -> None:
     build_objections(rng=random.Random(seed + 12), now=end)
     build_quotes(rng=random.Random(seed + 13), now=end)
     build_forecast(rng=random.Random(seed + 14), now=end)
+
+
+def write_handoff(end: datetime, seed: int) -> None:
+    """Issue 6's records: scores from the touchpoints, then hand-offs, then the predictive model
+    trained on the whole history (it reads what the steps before wrote)."""
+    build_scoring(rng=random.Random(seed + 20), now=end)
+    build_handoff(rng=random.Random(seed + 21), now=end)
+    build_predictive(rng=random.Random(seed + 22), now=end)
 
 
 class DemoRefused(Exception):
@@ -211,6 +223,8 @@ def demo_build(
             "sales workbench: buying committees, tasks and playbooks, objections, quotes, quotas"
         )
         write_sales_workbench(end, seed)
+        report.next("hand-off: lead scores, routing rules, MQLs handed to sales, predictive model")
+        write_handoff(end, seed)
     summary = DemoSummary(
         users=len(setup.users),
         campaigns=len(setup.campaigns),
@@ -218,7 +232,7 @@ def demo_build(
         contacts=len(plan.contacts),
         visitors=len(plan.visitors),
         touchpoints=len(plan.touchpoints),
-        deals=len(plan.deals),
+        deals=Deal.objects.count(),  # the plan's, and those opened from demo hand-offs
         won=sum(1 for d in plan.deals if d.status == "won"),
         lost=sum(1 for d in plan.deals if d.status == "lost"),
         activities=len(plan.activities),

@@ -813,7 +813,7 @@ class Planner:
             **money,
         )
         self.advance(
-            person, S.OPPORTUNITY, created, TransitionCause.DEAL, owner, f"Deal {name!r} opened"
+            person, S.OPPORTUNITY, created, TransitionCause.DEAL, owner, "A deal was opened"
         )
         targets = path[1:] + ([self.closing[deal.pipeline.pk][outcome]] if closed else [])
         for stage, at in zip(targets, times[1:], strict=True):
@@ -868,7 +868,7 @@ class Planner:
             )
             if won:
                 self.advance(
-                    person, S.CUSTOMER, closed_at, TransitionCause.DEAL, owner, f"Deal {name!r} won"
+                    person, S.CUSTOMER, closed_at, TransitionCause.DEAL, owner, "A deal was won"
                 )
         return deal
 
