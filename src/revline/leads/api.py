@@ -1,6 +1,7 @@
 """The hand-off over the JSON API: hand-offs and their decisions, contact scores and lifecycle,
 scoring rules and predictive model runs. Routes call the same services as the pages."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -98,6 +99,17 @@ def get_handoff(request: HttpRequest, handoff_id: int) -> Any:
     return api_selectors.handoff_detail(user=user, handoff=handoff)
 
 
+def _decided(user: User, handoff: Handoff, decide: Callable[[], object]) -> Any:
+    """Run the decision; a hand-off already decided answers 409, other refusals raise (422)."""
+    try:
+        decide()
+    except ValidationError as exc:
+        if (conflict := _conflict(exc)) is None:
+            raise
+        return conflict
+    return api_selectors.handoff_fresh(user=user, handoff=handoff)
+
+
 @router.post(
     "/handoffs/{int:handoff_id}/accept",
     response={200: HandoffDetailOut, **DECIDE_ERRORS},
@@ -107,13 +119,13 @@ def get_handoff(request: HttpRequest, handoff_id: int) -> Any:
 )
 def accept_handoff(request: HttpRequest, handoff_id: int, payload: HandoffAcceptIn) -> Any:
     user, handoff = _decidable(request, handoff_id)
-    try:
-        handoff_services.handoff_accept(actor=user, handoff=handoff, **payload.model_dump())
-    except ValidationError as exc:
-        if (conflict := _conflict(exc)) is None:
-            raise
-        return conflict
-    return api_selectors.handoff_fresh(user=user, handoff=handoff)
+    return _decided(
+        user,
+        handoff,
+        lambda: handoff_services.handoff_accept(
+            actor=user, handoff=handoff, **payload.model_dump()
+        ),
+    )
 
 
 @router.post(
@@ -125,15 +137,13 @@ def accept_handoff(request: HttpRequest, handoff_id: int, payload: HandoffAccept
 )
 def reject_handoff(request: HttpRequest, handoff_id: int, payload: HandoffRejectIn) -> Any:
     user, handoff = _decidable(request, handoff_id)
-    try:
-        handoff_services.handoff_reject(
+    return _decided(
+        user,
+        handoff,
+        lambda: handoff_services.handoff_reject(
             actor=user, handoff=handoff, reason=payload.reason, note=payload.note
-        )
-    except ValidationError as exc:
-        if (conflict := _conflict(exc)) is None:
-            raise
-        return conflict
-    return api_selectors.handoff_fresh(user=user, handoff=handoff)
+        ),
+    )
 
 
 @router.post(

@@ -1,5 +1,7 @@
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -73,6 +75,30 @@ def scoring_settings(request: HttpRequest) -> HttpResponse:
     return _render_page(request, settings_form=form, status=400)
 
 
+def _saved(
+    request: HttpRequest, form: forms.Form, save: Callable[[], object], done: str
+) -> HttpResponse | None:
+    """Save a valid rule form through its service and go back to the rules; None (with the
+    errors on the form) when the form or the service refuses it."""
+    if not form.is_valid():
+        return None
+    try:
+        save()
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
+    messages.success(request, done)
+    return redirect("leads:scoring")
+
+
+def _render_rule_form(
+    request: HttpRequest, form: forms.Form, rule: FitRule | EngagementRule, kind: str
+) -> HttpResponse:
+    context = {"form": form, "rule": rule, "kind": kind}
+    status = 400 if form.errors else 200
+    return render(request, "leads/scoring_rule_form.html", context, status=status)
+
+
 def _fit_data(form: FitRuleForm) -> dict[str, Any]:
     return {k: form.cleaned_data[k] for k in ("field", "operator", "value", "points", "is_active")}
 
@@ -82,15 +108,13 @@ def _fit_data(form: FitRuleForm) -> dict[str, Any]:
 def fit_rule_create(request: HttpRequest) -> HttpResponse:
     user = _manager(request)
     form = FitRuleForm(request.POST)
-    if form.is_valid():
-        try:
-            scoring_services.fit_rule_create(actor=user, **_fit_data(form))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Fit rule added; fit scores are being recomputed.")
-            return redirect("leads:scoring")
-    return _render_page(request, fit_form=form, status=400)
+    saved = _saved(
+        request,
+        form,
+        lambda: scoring_services.fit_rule_create(actor=user, **_fit_data(form)),
+        "Fit rule added; fit scores are being recomputed.",
+    )
+    return saved or _render_page(request, fit_form=form, status=400)
 
 
 @login_required
@@ -106,17 +130,16 @@ def fit_rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "is_active": rule.is_active,
     }
     form = FitRuleForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            scoring_services.fit_rule_update(actor=user, rule=rule, **_fit_data(form))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Fit rule saved; fit scores are being recomputed.")
-            return redirect("leads:scoring")
-    context = {"form": form, "rule": rule, "kind": "fit"}
-    status = 400 if form.errors else 200
-    return render(request, "leads/scoring_rule_form.html", context, status=status)
+    if request.method == "POST" and (
+        saved := _saved(
+            request,
+            form,
+            lambda: scoring_services.fit_rule_update(actor=user, rule=rule, **_fit_data(form)),
+            "Fit rule saved; fit scores are being recomputed.",
+        )
+    ):
+        return saved
+    return _render_rule_form(request, form, rule, "fit")
 
 
 @login_required
@@ -155,15 +178,13 @@ def _engagement_data(form: EngagementRuleForm) -> dict[str, Any]:
 def engagement_rule_create(request: HttpRequest) -> HttpResponse:
     user = _manager(request)
     form = EngagementRuleForm(request.POST)
-    if form.is_valid():
-        try:
-            scoring_services.engagement_rule_create(actor=user, **_engagement_data(form))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Engagement rule added; it scores touches from now on.")
-            return redirect("leads:scoring")
-    return _render_page(request, engagement_form=form, status=400)
+    saved = _saved(
+        request,
+        form,
+        lambda: scoring_services.engagement_rule_create(actor=user, **_engagement_data(form)),
+        "Engagement rule added; it scores touches from now on.",
+    )
+    return saved or _render_page(request, engagement_form=form, status=400)
 
 
 @login_required
@@ -182,17 +203,18 @@ def engagement_rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "is_active": rule.is_active,
     }
     form = EngagementRuleForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            scoring_services.engagement_rule_update(actor=user, rule=rule, **_engagement_data(form))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"Engagement rule “{rule.name}” saved.")
-            return redirect("leads:scoring")
-    context = {"form": form, "rule": rule, "kind": "engagement"}
-    status = 400 if form.errors else 200
-    return render(request, "leads/scoring_rule_form.html", context, status=status)
+    if request.method == "POST" and (
+        saved := _saved(
+            request,
+            form,
+            lambda: scoring_services.engagement_rule_update(
+                actor=user, rule=rule, **_engagement_data(form)
+            ),
+            f"Engagement rule “{rule.name}” saved.",
+        )
+    ):
+        return saved
+    return _render_rule_form(request, form, rule, "engagement")
 
 
 @login_required
