@@ -31,6 +31,8 @@ MAX_HANDOFFS = 160
 OPEN_COUNT = 4
 BREACHED_COUNT = 3
 REJECT_SHARE = 0.28
+# Decided after the SLA deadline (flagged and escalated first); the rest in time.
+LATE_SHARE = 0.12
 DEAL_SHARE = 0.45
 REJECT_WEIGHTS = (
     (RejectReason.NOT_A_FIT, 30),
@@ -168,9 +170,14 @@ def build_handoff(*, rng: random.Random, now: datetime) -> None:
         decider = handoff.assigned_to or admin
         if decider is None:
             continue
-        decided_at = business_add(at, rng.uniform(0.2, 7.0), calendar)
+        late = rng.random() < LATE_SHARE
+        hours = rng.uniform(4.3, 8.0) if late else rng.uniform(0.2, 3.8)
+        decided_at = business_add(at, hours, calendar)
         if decided_at >= now:
             continue
+        if late:
+            # The minute job saw the deadline pass before the rep got to the lead.
+            handoffs_check_breaches(now=handoff.due_at + timedelta(minutes=1), email=False)
         if fate == "reject":
             reject = rng.choices(
                 [r for r, _ in REJECT_WEIGHTS], weights=[w for _, w in REJECT_WEIGHTS]
