@@ -536,3 +536,19 @@ def test_paused_sequence_holds_its_contacts():
 
     assert states(sequence) == [("ada@example.com", "active", 0)]
     assert not Activity.objects.exists()
+
+
+def test_a_field_set_by_a_sequence_updates_the_fit_score(marketer):
+    # Given a fit rule on job titles
+    from revline.leads.scoring_services import fit_rule_create
+
+    fit_rule_create(actor=marketer, field="contact.title", operator="contains", value="CTO",
+                    points=20)  # fmt: skip
+    sequence = make_sequence(steps=[(StepKind.UPDATE_FIELD, {"field": "title", "value": "CTO"})])
+    ada = make_contact()
+    # When the step sets the title
+    run_once(sequence, ada)
+    # Then the contact's fit follows, with its explanation
+    ada.refresh_from_db()
+    assert (ada.title, ada.fit_score) == ("CTO", 20)
+    assert ada.score_changes.get().reason == "Job title contains 'CTO' (+20)"

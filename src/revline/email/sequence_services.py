@@ -23,7 +23,7 @@ from django.utils import timezone
 from revline.core import permissions
 from revline.core.models import User
 from revline.people.models import Contact, LifecycleStage
-from revline.people.services import tags_from_names
+from revline.people.services import contact_update_by_automation, tags_from_names
 
 from .models import (
     Email,
@@ -720,8 +720,7 @@ def _step_update_field(
     *, step: SequenceStep, contact: Contact, now: datetime, **_: Any
 ) -> StepResult:
     config = step.config
-    # People's services take a person as actor; a sequence is none, so the write is done here,
-    # limited to plain text fields and tags.
+    # Limited to plain text fields (through people's automation write, so scoring follows) and tags.
     if config.get("add_tag"):
         contact.tags.add(*tags_from_names([config["add_tag"]]))
         return None
@@ -732,9 +731,12 @@ def _step_update_field(
     if field not in UPDATABLE_FIELDS:
         raise StepError(f"the field {field!r} cannot be set by a sequence")
     value = str(config.get("value", ""))[: UPDATABLE_FIELDS[field]]
-    setattr(contact, field, value)
-    contact.updated_at = now
-    contact.save(update_fields=[field, "updated_at"])
+    try:
+        contact_update_by_automation(contact=contact, **{field: value})
+    except ValidationError as exc:
+        raise StepError(
+            f"the value {value!r} is not allowed for {field}: {exc.messages[0]}"
+        ) from None
     return None
 
 

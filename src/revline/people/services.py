@@ -105,6 +105,20 @@ def contact_update(
 
 
 @transaction.atomic
+def contact_update_by_automation(*, contact: Contact, **data: Any) -> Contact:
+    """A write by an automation (a sequence step), not a person: plain contact fields only,
+    validated like a person's edit (ValidationError when a value is not allowed); the fit score
+    follows the change."""
+    if not set(data) <= set(CONTACT_FIELDS) - {"email", "company", "owner"}:
+        raise ValidationError("An automation may only set plain contact fields.")
+    _apply(contact, CONTACT_FIELDS, data)
+    contact.full_clean(validate_constraints=False)
+    contact.save()
+    _scoring().contact_fit_refresh(contact=contact)
+    return contact
+
+
+@transaction.atomic
 def company_create(*, actor: User | None, tags: Iterable[str] = (), **data: Any) -> Company:
     if actor is not None:
         permissions.require(permissions.can_edit_people(actor))
