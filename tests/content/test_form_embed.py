@@ -203,3 +203,41 @@ def test_origins_helpers():
     assert frame_ancestors(frozenset({"https://b.example", "https://a.example"})) == (
         "frame-ancestors 'self' https://a.example https://b.example"
     )
+
+
+def test_a_view_of_the_embedded_form_is_a_touch_of_the_embedding_page_tied_to_the_submitter(
+    strict, form
+):
+    # When a visitor sees the form embedded on a partner's page, then submits it
+    page = "https://partner.example/webinar?utm_source=x"
+    shown = strict.get(f"/f/{form.embed_key}?utm_source=partner", HTTP_REFERER=page)
+    assert shown.status_code == 200
+    view = Touchpoint.objects.get(kind="page_view")
+    assert (view.url, view.params, view.utm_source, view.contact) == (
+        page,
+        {"form": form.pk, "embedded": True},
+        "partner",
+        None,
+    )
+    strict.post(f"/f/{form.embed_key}", VALID, HTTP_ORIGIN="https://partner.example")
+    # Then the view belongs to the contact the submission created, before the submission
+    contact = Contact.objects.get()
+    kinds = list(
+        Touchpoint.objects.filter(contact=contact)
+        .order_by("occurred_at", "pk")
+        .values_list("kind", flat=True)
+    )
+    assert kinds == ["page_view", "form_submission"]
+
+
+def test_an_over_limit_form_view_records_nothing(client, form, settings):
+    settings.RATELIMIT_ENABLE = True
+    shown = 0
+    for _ in range(200):
+        response = client.get(f"/f/{form.embed_key}", REMOTE_ADDR="192.0.2.9")
+        if response.status_code == 429:
+            break
+        shown += 1
+    assert response.status_code == 429
+    # Only the views that were served count; the refused one left no touch
+    assert Touchpoint.objects.filter(kind="page_view").count() == shown

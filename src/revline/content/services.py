@@ -96,6 +96,26 @@ def page_view_record(
     return visitor.id
 
 
+def form_view_record(
+    *, form: Form, visitor_id: uuid.UUID | None, utm: dict[str, str], info: RequestInfo
+) -> uuid.UUID:
+    """A view of an embedded form on another site: a page-view touch of the embedding page
+    (`info.url`), tagged with the form, so journeys and funnels see the form before its
+    submission."""
+    now = timezone.now()
+    visitor = visitor_touch(visitor_id=visitor_id, at=now)
+    touchpoint_record(
+        kind=TouchpointKind.PAGE_VIEW,
+        visitor=visitor,
+        campaign=campaign_for_utm(utm) or form.campaign,
+        utm=utm,
+        info=info,
+        occurred_at=now,
+        params={"form": form.pk, "embedded": True},
+    )
+    return visitor.id
+
+
 @transaction.atomic
 def form_submit(
     *,

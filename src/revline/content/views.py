@@ -15,7 +15,7 @@ from django_ratelimit.core import is_ratelimited
 
 from revline.core.ratelimit import client_ip
 from revline.core.views import rate_limited
-from revline.tracking.services import UTM_KEYS, parse_visitor_id
+from revline.tracking.services import UTM_KEYS, RequestInfo, parse_visitor_id
 from revline.tracking.views import VISITOR_COOKIE, request_info, set_visitor_cookie
 
 from . import builder_selectors
@@ -25,7 +25,13 @@ from .builder_services import form_rejection_record
 from .embed import frame_ancestors, origin_of, post_origin_allowed
 from .forms import LeadCaptureForm
 from .models import Form, LandingPage
-from .services import LeadForm, form_submission_create, form_submit, page_view_record
+from .services import (
+    LeadForm,
+    form_submission_create,
+    form_submit,
+    form_view_record,
+    page_view_record,
+)
 
 # Public pages carry no inline script or style, so the browser can refuse any that sneaks in.
 PUBLIC_CSP = (
@@ -252,7 +258,20 @@ def form_embed(request: HttpRequest, embed_key: str) -> HttpResponse:
     context["submission_form"] = SubmissionForm(
         form=builder_form, fields=builder_selectors.form_fields(builder_form), query=request.GET
     )
-    return _framable(render(request, "content/form_embed.html", context))
+    info = request_info(request)
+    # The page the form is embedded on is what the visitor looked at.
+    embedding_page = RequestInfo(
+        url=info.referrer or info.url, referrer=info.referrer, user_agent=info.user_agent
+    )
+    visitor_id = form_view_record(
+        form=builder_form,
+        visitor_id=parse_visitor_id(request.COOKIES.get(VISITOR_COOKIE)),
+        utm=_utm_from(request),
+        info=embedding_page,
+    )
+    response = _framable(render(request, "content/form_embed.html", context))
+    set_visitor_cookie(response, visitor_id)
+    return response
 
 
 @xframe_options_exempt
