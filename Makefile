@@ -44,6 +44,7 @@ bench: $(VENV)/.installed-test
 	REVLINE_DATA_DIR=$(CURDIR)/.bench-data $(BIN)/python -m bench.email_send
 	REVLINE_DATA_DIR=$(CURDIR)/.bench-data $(BIN)/python -m bench.import_csv
 	REVLINE_DATA_DIR=$(CURDIR)/.bench-data $(BIN)/python -m bench.board
+	REVLINE_DATA_DIR=$(CURDIR)/.bench-data $(BIN)/python -m bench.attribution
 
 clean:
 	rm -rf $(VENV) .test-data .bench-data .pytest_cache .mypy_cache .ruff_cache

@@ -170,6 +170,7 @@ def test_openapi_document_lists_every_path(client):
         "/api/v1/email/suppressions",
         "/api/v1/email/suppressions/{suppression_id}/remove",
         "/api/v1/email/topics",
+        "/api/v1/experiments/analyze",
         "/api/v1/handoffs",
         "/api/v1/handoffs/{handoff_id}",
         "/api/v1/handoffs/{handoff_id}/accept",

@@ -80,6 +80,7 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 def register_routers() -> None:
     from revline.analytics.api import router as analytics_router
+    from revline.analytics.experiment_api import router as experiments_router
     from revline.campaigns.api import router as campaigns_router
     from revline.email.delivery_api import router as email_delivery_router
     from revline.leads.api import router as leads_router
@@ -95,6 +96,7 @@ def register_routers() -> None:
     api.add_router("/", campaigns_router)
     api.add_router("/", sales_router)
     api.add_router("/", analytics_router)
+    api.add_router("/", experiments_router)
     api.add_router("/", pr_router)
     api.add_router("/", segments_router)
     api.add_router("/", email_delivery_router)

@@ -36,6 +36,11 @@ JOBS = [
     Job("revline.leads.scoring_services.engagement_decay_refresh", 3600),
     # The predictive model is retrained in the background when the last run is old enough.
     Job("revline.leads.predictive_services.predictive_retrain_if_due", 3600),
+    # New touchpoints are folded into the daily pre-aggregates; a nightly rebuild repairs deletes.
+    Job("revline.analytics.aggregates.touch_stats_refresh", 60),
+    Job("revline.analytics.aggregates.touch_stats_rebuild_nightly", 86400),
+    # Weekly report digests go out on each subscriber's weekday, once.
+    Job("revline.analytics.digest.digests_send_due", 900),
 ]
 
 
