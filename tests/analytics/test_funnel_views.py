@@ -37,15 +37,20 @@ def history(db):
         occurred_at=at(1, 10),
         cause=TransitionCause.RULE,
     )
+    Touchpoint.objects.create(kind="click", occurred_at=at(1, 2), contact=person)
     Touchpoint.objects.create(
-        kind="page_view", occurred_at=at(1, 3), contact=person, url="https://x.example/pricing"
+        kind="page_view", occurred_at=at(1, 3), contact=person, url="https://x.example/lp/pricing"
     )
     Touchpoint.objects.create(kind="form_submission", occurred_at=at(1, 4), contact=person)
     anonymous = Visitor.objects.create(
         id=uuid.uuid4(), first_seen_at=at(1, 1), last_seen_at=at(1, 1)
     )
+    Touchpoint.objects.create(kind="click", occurred_at=at(1, 5), visitor=anonymous)
     Touchpoint.objects.create(
-        kind="page_view", occurred_at=at(1, 6), visitor=anonymous, url="https://x.example/pricing"
+        kind="page_view",
+        occurred_at=at(1, 6),
+        visitor=anonymous,
+        url="https://x.example/lp/pricing",
     )
     return person
 
@@ -67,7 +72,8 @@ def test_everyone_signed_in_sees_the_funnels(client, request, history, role):
     assert lifecycle.status_code == 200
     assert [s.count for s in lifecycle.context["report"].steps] == [2, 1, 0, 0, 0, 0, 0]
     assert events.status_code == 200
-    assert [r.count for r in events.context["report"].rows] == [2, 1, 0]  # the example funnel
+    # The example funnel: both clicked and saw the landing page; one submitted the form
+    assert [r.count for r in events.context["report"].rows] == [2, 2, 1]
 
 
 def test_lifecycle_page_shows_chart_data_numbers_and_breakdown_tabs(client, marketer, history):
@@ -152,7 +158,7 @@ def test_lifecycle_csv_exports(client, rep_a, history):
         "Stage,Count,Conversion from previous (%),Conversion overall (%),"
         "Median days from previous,Contacts timed",
         "Visitor,2,,100.0,,0",
-        "Lead,1,50.0,50.0,7.0,1",
+        "Lead,1,50.0,50.0,8.0,1",
         "MQL,0,0.0,0.0,,0",
         "SAL,0,,0.0,,0",
         "SQL,0,,0.0,,0",

@@ -17,10 +17,11 @@ from . import funnels
 from .funnel_selectors import BREAKDOWNS
 
 MAX_WINDOW_DAYS = 365
+# Shown until the user builds their own: ad or link click → landing page → form submission.
 EXAMPLE_STEPS = [
-    funnels.StepSpec(kind="page_view", match="contains", pattern="/pricing"),
+    funnels.StepSpec(kind="click"),
+    funnels.StepSpec(kind="page_view", match="contains", pattern="/lp/"),
     funnels.StepSpec(kind="form_submission"),
-    funnels.StepSpec(kind="meeting_booked"),
 ]
 EXAMPLE_WINDOW_DAYS = 30
 
