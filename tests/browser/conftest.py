@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 # REVLINE_CHROMIUM points elsewhere on machines whose chromium is not where Debian puts it.
 CHROMIUM = Path(os.environ.get("REVLINE_CHROMIUM", "/usr/bin/chromium"))
@@ -64,6 +65,13 @@ def page(
     new_page.on("dialog", on_dialog)
     new_page.on("pageerror", lambda error: page_errors.append(str(error)))
     yield new_page
+    # A panel the page loads after it renders (hx-trigger="load") may still be in the live
+    # server when the test ends; on SQLite that request shares the in-memory database the
+    # teardown flushes, and the flush fails. Waiting for the network to go quiet ends it first.
+    try:
+        new_page.wait_for_load_state("networkidle", timeout=5_000)
+    except PlaywrightError:
+        pass
     context.close()
 
 
