@@ -72,6 +72,10 @@ INSTALLED_APPS = [
     "revline.pr",
     "revline.segments",
     "revline.email",
+    "revline.experiments",
+    "revline.surveys",
+    "revline.feedback",
+    "revline.competitors",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,10 @@ urlpatterns = [
     path("e/", include("revline.email.public_urls")),
     path("", include("revline.quotes.urls")),
     path("", include("revline.sales.share_public_urls")),
+    path("", include("revline.experiments.urls")),
+    path("", include("revline.surveys.urls")),
+    path("", include("revline.feedback.urls")),
+    path("", include("revline.competitors.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

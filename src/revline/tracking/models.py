@@ -14,6 +14,9 @@ class TouchpointKind(models.TextChoices):
     PR_VISIT = "pr_visit", "PR coverage visit"
     MEETING_BOOKED = "meeting_booked", "Meeting booked"
     ORDER = "order", "Order"
+    EXPERIMENT_EXPOSURE = "experiment_exposure", "Experiment exposure"
+    EXPERIMENT_CONVERSION = "experiment_goal", "Experiment goal reached"
+    SURVEY_RESPONSE = "survey_response", "Survey response"
 
 
 class TrackedLink(models.Model):
