@@ -4,6 +4,7 @@ A missing /usr/bin/chromium skips these tests on a developer machine but fails t
 (the CI environment variable is set), where a browser that did not install is a broken build.
 """
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -68,10 +69,8 @@ def page(
     # A panel the page loads after it renders (hx-trigger="load") may still be in the live
     # server when the test ends; on SQLite that request shares the in-memory database the
     # teardown flushes, and the flush fails. Waiting for the network to go quiet ends it first.
-    try:
+    with contextlib.suppress(PlaywrightError):
         new_page.wait_for_load_state("networkidle", timeout=5_000)
-    except PlaywrightError:
-        pass
     context.close()
 
 
