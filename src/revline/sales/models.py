@@ -69,9 +69,20 @@ class CloseReason(models.Model):
 
 
 class Competitor(models.Model):
+    """A vendor the buyer may choose instead of us: its profile and the battlecard reps use."""
+
     name = models.CharField(max_length=100, unique=True)
     website = models.URLField(max_length=300, blank=True)
+    positioning = models.TextField(blank=True)
+    strengths = models.TextField(blank=True)
+    weaknesses = models.TextField(blank=True)
+    pricing_notes = models.TextField(blank=True)
+    # The battlecard, shown on every deal the competitor is involved in.
+    how_to_win = models.TextField(blank=True)
+    landmines = models.TextField(blank=True, help_text="Questions that expose their weak spots")
+    proof_points = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
@@ -134,6 +145,7 @@ class Deal(models.Model):
     lost_to = models.ForeignKey(
         Competitor, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals_won"
     )
+    competitors = models.ManyToManyField(Competitor, blank=True, related_name="deals_involved")
     stage_changed_at = models.DateTimeField()
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
