@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "revline.surveys",
     "revline.feedback",
     "revline.competitors",
+    "revline.research",
 ]
 
 MIDDLEWARE = [

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("revline.surveys.urls")),
     path("", include("revline.feedback.urls")),
     path("", include("revline.competitors.urls")),
+    path("", include("revline.research.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]
