@@ -17,7 +17,7 @@
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +33,7 @@ from revline.campaigns.metrics import cost_per, share
 from revline.campaigns.models import AdSpend, Campaign, Channel
 from revline.content.models import ContentItem
 from revline.core import permissions
+from revline.core.dates import days_bounds
 from revline.core.models import User
 from revline.leads.models import LifecycleTransition
 from revline.people.models import LIFECYCLE_ORDER, LifecycleStage
@@ -251,11 +252,7 @@ class MarketingDashboard:
 
 def _bounds(period: Period) -> tuple[datetime, datetime]:
     """[start, end) as aware datetimes in the current time zone."""
-    tz = timezone.get_current_timezone()
-    return (
-        datetime.combine(period.start, time.min, tzinfo=tz),
-        datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=tz),
-    )
+    return days_bounds(period.start, period.end)
 
 
 def _local_day(moment: datetime) -> date:

@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from revline.core import permissions
+from revline.core.dates import days_bounds
 from revline.core.models import User
 from revline.email.template_selectors import sender_header
 from revline.leads.models import Handoff, HandoffStatus
@@ -136,9 +137,7 @@ def _money(total: Decimal | None) -> Decimal:
 def digest_build(*, user: User, now: datetime) -> Digest:
     """Last week's numbers as `user` may see them."""
     first, last = digest_week(now)
-    tz = timezone.get_current_timezone()
-    start = datetime.combine(first, time.min, tzinfo=tz)
-    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz)
+    start, end = days_bounds(first, last)
     digest = Digest(
         user=user,
         first=first,

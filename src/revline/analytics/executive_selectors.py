@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from revline.campaigns.models import AdSpend, Channel
 from revline.core import permissions
+from revline.core.dates import days_bounds
 from revline.core.models import User
 from revline.leads import report_selectors
 from revline.people.models import LIFECYCLE_ORDER, LifecycleStage
@@ -119,11 +120,7 @@ class ExecutiveDashboard:
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """[start 00:00, the day after end 00:00) in the workspace time zone."""
-    tz = timezone.get_current_timezone()
-    return (
-        datetime.combine(start, time.min, tzinfo=tz),
-        datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz),
-    )
+    return days_bounds(start, end)
 
 
 def _money(total: Decimal | None) -> Decimal:

@@ -35,10 +35,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, NullIf
 
 from revline.campaigns.models import Campaign, Channel
+from revline.core.dates import days_bounds, workspace_tz
 from revline.core.models import User
 from revline.leads import reports
 from revline.leads.models import LifecycleTransition
-from revline.leads.report_selectors import _bounds, _tz
 from revline.people.models import Contact
 from revline.segments.models import Segment
 from revline.segments.selectors import segment_contacts
@@ -258,8 +258,8 @@ def lifecycle_funnel_report(
     no longer validates."""
     if breakdown not in BREAKDOWNS:
         raise ValueError(f"Unknown breakdown {breakdown!r}.")
-    tz = _tz()
-    start, end = _bounds(first, last, tz)
+    tz = workspace_tz()
+    start, end = days_bounds(first, last)
     cohort = Contact.objects.filter(created_at__gte=start, created_at__lt=end)
     if segment is not None:
         cohort = cohort.filter(
@@ -419,7 +419,7 @@ def event_funnel_report(
 ) -> EventFunnelReport:
     """The event funnel of people whose first step happened on the days first..last."""
     checked = funnels.validate_steps(steps, kinds=KIND_LABELS)
-    start, end = _bounds(first, last, _tz())
+    start, end = days_bounds(first, last)
     counts = event_funnel_counts(steps=checked, start=start, end=end, window_days=window_days)
     labels = [step.describe(KIND_LABELS) for step in checked]
     return EventFunnelReport(

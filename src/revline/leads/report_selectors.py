@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,10 +28,10 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Trunc
-from django.utils import timezone
 
 from revline.campaigns.models import Campaign, Channel
 from revline.content.models import ContentItem
+from revline.core.dates import days_bounds, workspace_tz
 from revline.people.models import Contact, LifecycleStage
 
 from . import reports
@@ -40,19 +40,6 @@ from .models import Handoff, HandoffStatus, LifecycleTransition, RejectReason
 GROUPINGS = {"campaign": "campaign_id", "channel": "channel", "content": "content_item_id"}
 GROUP_LABELS = {"campaign": "Campaign", "channel": "Channel", "content": "Content item"}
 RECYCLED_PAGE_SIZE = 25
-
-
-def _bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """[first day 00:00, the day after the last 00:00) in the workspace's time zone."""
-    return (
-        datetime.combine(first, time.min, tzinfo=tz),
-        datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz),
-    )
-
-
-def _tz() -> ZoneInfo:
-    tz = timezone.get_current_timezone()
-    return tz if isinstance(tz, ZoneInfo) else ZoneInfo(str(tz))
 
 
 def _rank(expression: str) -> Case:
@@ -166,8 +153,8 @@ def _journeys(start: datetime, end: datetime) -> list[reports.Journey]:
 
 def conversion_report(*, first: date, last: date, interval: str = "month") -> ConversionReport:
     """Lifecycle conversion for the days first..last (inclusive), by month or quarter."""
-    tz = _tz()
-    start, end = _bounds(first, last, tz)
+    tz = workspace_tz()
+    start, end = days_bounds(first, last)
     counts = _stage_counts_by_period(start, end, interval, tz)
     periods = [
         PeriodRow(
@@ -228,7 +215,7 @@ def lead_quality_report(
     """MQLs qualified on the days first..last, per campaign, channel or content item."""
     if group_by not in GROUPINGS:
         raise ValueError(f"Unknown grouping {group_by!r}.")
-    start, end = _bounds(first, last, _tz())
+    start, end = days_bounds(first, last)
     handoffs = _handoffs_in(start, end)
     values = handoffs.annotate(
         won_at=Case(When(deal__status="won", then=F("deal__closed_at")))
@@ -288,7 +275,7 @@ def lead_quality_report(
 
 def recycled_leads(*, first: date, last: date, reason: str = "", page: Any = 1) -> Page:
     """Rejected hand-offs qualified on the days first..last, newest decision first, one page."""
-    start, end = _bounds(first, last, _tz())
+    start, end = days_bounds(first, last)
     rejected = (
         _handoffs_in(start, end)
         .filter(status=HandoffStatus.REJECTED)

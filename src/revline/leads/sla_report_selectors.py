@@ -18,13 +18,13 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 
 from revline.core import permissions
+from revline.core.dates import days_bounds, workspace_tz
 from revline.core.models import Role, Team, User
 
 from . import sla_report
 from .handoff_selectors import handoffs_visible_to
 from .handoff_services import lead_calendar
 from .models import Handoff
-from .report_selectors import _bounds, _tz
 from .selectors import lead_settings_get
 from .sla import BusinessCalendar, business_seconds_between, duration_text
 
@@ -63,7 +63,7 @@ class SlaReport:
 
 
 def _in_period(user: User, first: date, last: date) -> QuerySet[Handoff]:
-    start, end = _bounds(first, last, _tz())
+    start, end = days_bounds(first, last)
     return handoffs_visible_to(user).filter(qualified_at__gte=start, qualified_at__lt=end)
 
 
@@ -127,7 +127,7 @@ def sla_report_build(*, user: User, first: date, last: date, now: datetime) -> S
         calendar=calendar,
         groups=groups,
         total=row("total", "Total", everything),
-        weeks=sla_report.weekly(everything, first=first, last=last, tz=_tz(), now=now),
+        weeks=sla_report.weekly(everything, first=first, last=last, tz=workspace_tz(), now=now),
     )
 
 

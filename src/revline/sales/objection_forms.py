@@ -1,11 +1,11 @@
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
 from django.urls import reverse
-from django.utils import timezone
 
 from revline.content.models import ContentItem
+from revline.core.dates import day_start
 from revline.core.models import Team, User
 
 from . import objection_selectors, selectors
@@ -181,12 +181,11 @@ class ReportFilterForm(forms.Form):
     def bounds(self) -> tuple[datetime | None, datetime | None]:
         """[start, end) in the current time zone, the end date included; None when not set."""
         data = self.cleaned_data if self.is_bound and not self.errors else {}
-        tz = timezone.get_current_timezone()
         start = data.get("date_from")
         end = data.get("date_to")
         return (
-            datetime.combine(start, time.min, tzinfo=tz) if start else None,
-            datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz) if end else None,
+            day_start(start) if start else None,
+            day_start(end + timedelta(days=1)) if end else None,
         )
 
     def value(self, name: str) -> Any:
