@@ -330,3 +330,28 @@ def test_csv_exports_of_both_tables_and_of_every_customer(shop, marketer):
     assert len(customer_lines) == 31
     first = next(line for line in customer_lines if line.split(",")[1] == "C3")
     assert first.split(",")[2:6] == ["2025-01-04", "Search", "paid_search", "2"]
+
+
+@pytest.mark.django_db
+def test_fits_are_reused_for_the_same_histories_and_redone_after_a_new_purchase(
+    shop, marketer, monkeypatch
+):
+    first = customer_value_report(
+        viewer=marketer, as_of=AS_OF, unit="week", horizon=52, annual_discount_rate=0.1
+    )
+
+    def refuse(*args, **kwargs):
+        raise clv_selectors.clv.ClvDataError("the optimiser ran again")
+
+    monkeypatch.setattr(clv_selectors.clv, "bgnbd_fit", refuse)
+    again = customer_value_report(
+        viewer=marketer, as_of=AS_OF, unit="week", horizon=52, annual_discount_rate=0.1
+    )
+    assert again.error == ""
+    assert again.fit == first.fit and again.spend_fit == first.spend_fit
+
+    _won(shop["contacts"][1], "75", START + timedelta(days=60))
+    changed = customer_value_report(
+        viewer=marketer, as_of=AS_OF, unit="week", horizon=52, annual_discount_rate=0.1
+    )
+    assert changed.error == "the optimiser ran again"

@@ -9,6 +9,7 @@ purchase of their summed value, as in the published BG/NBD work, where a day is 
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -17,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from revline.campaigns.models import Campaign
@@ -33,6 +35,7 @@ from .clv import DAYS_PER_UNIT, TimeUnit
 NO_CAMPAIGN = "No campaign"
 _CHUNK = 2000
 _CENT = Decimal("0.01")
+FIT_CACHE_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,28 @@ def _group(
     return rows
 
 
+def _fits(
+    x: np.ndarray, t_x: np.ndarray, T: np.ndarray, m: np.ndarray, *, unit: TimeUnit
+) -> tuple[clv.FitResult, clv.GammaGammaFit]:
+    """Both maximum-likelihood fits, cached under a digest of the data they are fitted on: the
+    same purchase histories always give the same fit, and the optimiser is the slow part of the
+    report. New purchases change the digest, so a cached fit is never stale."""
+    digest = hashlib.sha256(unit.encode())
+    for array in (x, t_x, T, m):
+        digest.update(np.ascontiguousarray(array, dtype=float).tobytes())
+    key = f"clv-fit:{digest.hexdigest()}"
+    cached = cache.get(key)
+    if cached is None:
+        try:
+            cached = (clv.bgnbd_fit(x, t_x, T, unit=unit), clv.gamma_gamma_fit(x, m))
+        except clv.ClvDataError as exc:
+            cached = str(exc)
+        cache.set(key, cached, timeout=FIT_CACHE_SECONDS)
+    if isinstance(cached, str):
+        raise clv.ClvDataError(cached)
+    return cached
+
+
 def customer_value_report(
     *,
     viewer: User | None,
@@ -247,8 +272,7 @@ def customer_value_report(
         team_only=viewer is not None and permissions.sees_only_team_deals(viewer),
     )
     try:
-        fit = clv.bgnbd_fit(x, t_x, T, unit=unit)
-        spend_fit = clv.gamma_gamma_fit(x, m)
+        fit, spend_fit = _fits(x, t_x, T, m, unit=unit)
     except clv.ClvDataError as exc:
         return replace(empty, error=str(exc))
     warnings = [*fit.warnings, *spend_fit.warnings]
