@@ -2,7 +2,7 @@
 
 import pytest
 
-from revline.sales.closing_services import competitor_create
+from revline.competitors.services import competitor_create
 from revline.sales.models import CloseReason, Competitor
 
 from ..conftest import PASSWORD

@@ -4,8 +4,8 @@ competitors; filters and team visibility."""
 import pytest
 
 from revline.campaigns.models import Campaign
+from revline.competitors.services import competitor_create
 from revline.people.services import contact_create
-from revline.sales.closing_services import competitor_create
 from revline.sales.models import CloseReason
 from revline.sales.services import (
     deal_close_lost,

@@ -15,6 +15,7 @@ from django_ratelimit.core import is_ratelimited
 
 from revline.core.ratelimit import client_ip
 from revline.core.views import rate_limited
+from revline.experiments.services import landing_page_converted, landing_page_serve
 from revline.tracking.services import UTM_KEYS, RequestInfo, parse_visitor_id
 from revline.tracking.views import VISITOR_COOKIE, request_info, set_visitor_cookie
 
@@ -125,30 +126,38 @@ def _submit_builder_form(
 
 @require_http_methods(["GET", "POST"])
 def landing_page(request: HttpRequest, slug: str) -> HttpResponse:
-    page = get_object_or_404(
+    tested = get_object_or_404(
         LandingPage.objects.select_related("form", "campaign"), slug=slug, is_published=True
     )
     utm = _utm_from(request)
-    builder_form = page.form
-    if request.method == "POST" and builder_form is not None:
-        submission_form, status, visitor_id = _submit_builder_form(
-            request, builder_form=builder_form, page=page, utm=utm
-        )
-        if status != 200:
-            context = _page_context(page, submission_form)
-            return _secure(render(request, "content/landing_page.html", context, status=status))
-        thanks = reverse("content:landing_page_thanks", kwargs={"slug": page.slug})
-        response: HttpResponse = _after_submit(builder_form, thanks)
-        set_visitor_cookie(response, visitor_id)
-        return response
-    if _over_limit(request, "landing_page"):
-        return rate_limited(request, Exception("rate limited"))
     visitor_id = parse_visitor_id(request.COOKIES.get(VISITOR_COOKIE))
     if request.method == "POST":
-        return _classic_post(request, page, visitor_id, utm)
+        # Under a running experiment the visitor's variant (and its form) takes the submission.
+        page = landing_page_serve(page=tested, visitor_id=visitor_id, record=False)
+        builder_form = page.form
+        if builder_form is not None:
+            submission_form, status, visitor_id = _submit_builder_form(
+                request, builder_form=builder_form, page=page, utm=utm
+            )
+            if status != 200:
+                context = _page_context(page, submission_form)
+                return _secure(render(request, "content/landing_page.html", context, status=status))
+            landing_page_converted(page=tested, visitor_id=visitor_id)
+            thanks = reverse("content:landing_page_thanks", kwargs={"slug": tested.slug})
+            response: HttpResponse = _after_submit(builder_form, thanks)
+            set_visitor_cookie(response, visitor_id)
+            return response
+        if _over_limit(request, "landing_page"):
+            return rate_limited(request, Exception("rate limited"))
+        return _classic_post(request, page, tested, visitor_id, utm)
+    if _over_limit(request, "landing_page"):
+        return rate_limited(request, Exception("rate limited"))
     visitor_id = page_view_record(
-        page=page, visitor_id=visitor_id, utm=utm, info=request_info(request)
+        page=tested, visitor_id=visitor_id, utm=utm, info=request_info(request)
     )
+    # A new visitor has an id only now: the experiment's assignment needs it.
+    page = landing_page_serve(page=tested, visitor_id=visitor_id, record=True)
+    builder_form = page.form
     if builder_form is not None:
         form: object = SubmissionForm(
             form=builder_form, fields=builder_selectors.form_fields(builder_form), query=request.GET
@@ -161,7 +170,11 @@ def landing_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _classic_post(
-    request: HttpRequest, page: LandingPage, visitor_id: uuid.UUID | None, utm: dict[str, str]
+    request: HttpRequest,
+    page: LandingPage,
+    tested: LandingPage,
+    visitor_id: uuid.UUID | None,
+    utm: dict[str, str],
 ) -> HttpResponse:
     form = LeadCaptureForm(request.POST, page=page)
     if not form.is_valid():
@@ -183,7 +196,8 @@ def _classic_post(
         utm=utm,
         info=request_info(request),
     )
-    thanks = redirect("content:landing_page_thanks", slug=page.slug)
+    landing_page_converted(page=tested, visitor_id=visitor_id)
+    thanks = redirect("content:landing_page_thanks", slug=tested.slug)
     set_visitor_cookie(thanks, visitor_id)
     return thanks
 

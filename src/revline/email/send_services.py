@@ -17,6 +17,7 @@ Sending is at-least-once with at most one chunk repeated:
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import logging
@@ -25,7 +26,7 @@ import secrets
 import smtplib
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -45,6 +46,7 @@ from django.utils import timezone
 from revline.core import permissions
 from revline.core.models import User
 from revline.core.workspace import workspace_get
+from revline.experiments.services import SubjectSplit, email_goal_record, email_subject_split
 from revline.people.models import ConsentRecord, ConsentStatus, Contact
 from revline.tracking.models import TouchpointKind
 from revline.tracking.services import RequestInfo, touchpoint_record
@@ -657,13 +659,13 @@ def email_deliver(
                 break
             sent_ids: list[int] = []
             failures: list[tuple[int, str]] = []
+            rows = _chunk_rows(ids)
             try:
-                _deliver_chunk(
-                    _chunk_rows(ids), sender=sender, mails=mails, sent=sent_ids, failed=failures
-                )
+                _deliver_chunk(rows, sender=sender, mails=mails, sent=sent_ids, failed=failures)
             finally:
                 # Whatever happened, what the server accepted is recorded as sent.
                 _record(sent_ids, failures)
+                sender.exposures_record(rows, sent_ids)
             stats.sent += len(sent_ids)
             stats.failed += len(failures)
             stats.chunks += 1
@@ -687,6 +689,7 @@ class SendRow:
     token: str
     message_id: str
     contact: ContactValues
+    contact_id: int = 0
 
 
 @lru_cache(maxsize=1)
@@ -706,6 +709,7 @@ def _chunk_sql() -> str:
     fields = [
         f"s.{column(send, 'id')}", f"s.{column(send, 'to_address')}",
         f"s.{column(send, 'token')}", f"s.{column(send, 'message_id')}",
+        f"s.{column(send, 'contact')}",
         *(f"c.{column(contact, name)}"
           for name in ("first_name", "last_name", "email", "title", "country")),
         f"co.{column(Company, 'name')}",
@@ -731,9 +735,9 @@ def _chunk_rows(ids: list[int]) -> list[SendRow]:
     return [
         SendRow(
             pk=pk, to_address=to_address, token=token, message_id=message_id,
-            contact=ContactValues(*(value or "" for value in values)),
+            contact=ContactValues(*(value or "" for value in values)), contact_id=contact_id,
         )
-        for pk, to_address, token, message_id, *values in rows
+        for pk, to_address, token, message_id, contact_id, *values in rows
     ]  # fmt: skip
 
 
@@ -746,6 +750,7 @@ def _send_row(send: Send) -> SendRow:
         to_address=send.to_address,
         token=send.token,
         message_id=send.message_id,
+        contact_id=send.contact_id,
         contact=ContactValues(
             first_name=contact.first_name,
             last_name=contact.last_name,
@@ -771,10 +776,19 @@ class _Sender:
     from_email: str
     reply_to: str
     skip_prefix: str
+    # A running subject-line experiment: each contact's variant, and its content per variant.
+    split: SubjectSplit | None = None
+    by_variant: dict[str, PreparedEmail] = field(default_factory=dict)
 
     @classmethod
     def for_email(cls, email: Email, workspace: Any) -> _Sender:
+        split = email_subject_split(email=email)
         return cls(
+            split=split,
+            by_variant={
+                key: PreparedEmail.prepare(_with_subject(email, subject))
+                for key, subject in (split.subjects.items() if split else ())
+            },
             prepared=PreparedEmail.prepare(email),
             links=_LinkIds(email.pk),
             postal_address=workspace.postal_address,
@@ -790,7 +804,12 @@ class _Sender:
         """The envelope and tracked parts of one send (RenderError when it can't render)."""
         urls = send_links(row.token)
         footer = Footer(self.postal_address, urls.unsubscribe, urls.preferences)
-        rendered = self.prepared.render(contact_context_from_values(row.contact), footer)
+        prepared = (
+            self.prepared
+            if self.split is None
+            else self.by_variant[self.split.key_for(row.contact_id)]
+        )
+        rendered = prepared.render(contact_context_from_values(row.contact), footer)
         links = self.links
         rendered = track_links(
             rendered,
@@ -807,6 +826,18 @@ class _Sender:
             unsubscribe_url=urls.unsubscribe,
         )
         return envelope, rendered
+
+    def exposures_record(self, rows: list[SendRow], sent_ids: list[int]) -> None:
+        if self.split is not None and sent_ids:
+            accepted = set(sent_ids)
+            self.split.sent([row.contact_id for row in rows if row.pk in accepted])
+
+
+def _with_subject(email: Email, subject: str) -> Email:
+    """An unsaved copy of the email with another subject, to prepare a variant's content."""
+    variant = copy.copy(email)
+    variant.subject = subject
+    return variant
 
 
 def send_messages_build(*, email: Email, sends: list[Send], connection: Any) -> list[EmailMessage]:
@@ -997,6 +1028,9 @@ def send_open_record(*, send: Send, info: RequestInfo, now: datetime | None = No
             occurred_at=now,
             params={"email": send.email.name},
         )
+        email_goal_record(
+            email_id=send.email_id, contact_id=send.contact_id, clicked=False, now=now
+        )
 
 
 def send_click_record(
@@ -1023,4 +1057,5 @@ def send_click_record(
             occurred_at=now,
             params={"email": send.email.name},
         )
+        email_goal_record(email_id=send.email_id, contact_id=send.contact_id, clicked=True, now=now)
     return link.url

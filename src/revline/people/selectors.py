@@ -227,6 +227,11 @@ def touchpoint_item(touchpoint: Touchpoint) -> TimelineItem:
     if content is not None:
         detail.append(f"Content: {content.title} ({_label(ContentKind, content.kind)})")
     params = touchpoint.params if isinstance(touchpoint.params, dict) else {}
+    if touchpoint.kind == TouchpointKind.SURVEY_RESPONSE:
+        title = f"{title} · {params.get('survey', 'a survey')}"
+        scores = [f"{k.upper()} {params[k]}" for k in ("nps", "csat") if params.get(k) is not None]
+        detail.append("Answered the survey" + (f": {', '.join(scores)}" if scores else ""))
+        params = {}
     for key, value in sorted(params.items()):
         if key == "landing_page":
             detail.append(f"Landing page: /lp/{value}")

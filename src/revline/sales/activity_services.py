@@ -111,6 +111,9 @@ def activity_log(
         handoffs_touch(contact=contact, actor=actor, at=activity.occurred_at)
     if kind == ActivityKind.NOTE:
         mentions_notify(activity=activity, actor=actor)
+        from revline.feedback.services import feedback_from_deal_note
+
+        feedback_from_deal_note(activity=activity)
     return activity
 
 

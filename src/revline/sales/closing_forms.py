@@ -15,13 +15,6 @@ class CloseReasonRenameForm(forms.Form):
     name = forms.CharField(max_length=100)
 
 
-class CompetitorForm(forms.Form):
-    name = forms.CharField(max_length=100)
-    website = forms.URLField(
-        max_length=300, required=False, assume_scheme="https", help_text="e.g. https://example.com"
-    )
-
-
 class WinLossFilterForm(ReportFilterForm):
     """Pipeline and the period the deals closed in (the analysis itself groups by owner)."""
 

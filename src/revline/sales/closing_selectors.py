@@ -1,4 +1,4 @@
-"""Reads for closing: the reason lists, competitors, and the won/lost analysis.
+"""Reads for closing: the reason lists and the won/lost analysis.
 
 Every number is computed over the deals the reader may see (selectors.deals_visible_to).
 """
@@ -7,7 +7,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from revline.analytics.dashboard import channel_label
 from revline.campaigns.models import Campaign
@@ -38,13 +38,6 @@ def close_reasons(kind: str) -> QuerySet[CloseReason]:
         CloseReason.objects.filter(kind=kind)
         .annotate(deal_count=Count("deals"))
         .order_by("position", "name")
-    )
-
-
-def competitors_with_counts(user: User) -> QuerySet[Competitor]:
-    visible = deals_visible_to(user, Deal.objects.all()).values("pk")
-    return Competitor.objects.annotate(
-        lost_deals=Count("deals_won", filter=Q(deals_won__in=visible))
     )
 
 

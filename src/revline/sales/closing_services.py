@@ -1,27 +1,19 @@
-"""Writes for closing settings: the lists of won/lost reasons, and competitors."""
+"""Writes for closing settings: the lists of won/lost reasons (competitors: revline.competitors)."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
 from revline.core import permissions
-from revline.core.models import Role, User
+from revline.core.models import User
 
-from .models import CloseReason, Competitor, StageKind
+from .models import CloseReason, StageKind
 
 REASONS_DENIED = "Only sales managers and admins can change the close reasons."
-COMPETITORS_DENIED = "Only sales managers, marketers and admins can edit competitors."
 
 
 def can_manage_close_reasons(user: User) -> bool:
     return permissions.can_manage_pipelines(user)
-
-
-def can_edit_competitors(user: User) -> bool:
-    """Managers keep the list for closing; marketing researches competitors."""
-    return permissions.is_admin(user) or (
-        user.is_active and user.role in (Role.SALES_MANAGER, Role.MARKETER)
-    )
 
 
 def _clean_reason_name(kind: str, name: str, *, exclude_pk: int | None = None) -> str:
@@ -84,35 +76,3 @@ def close_reason_move(*, actor: User, reason: CloseReason, up: bool) -> CloseRea
             item.save(update_fields=["position"])
     reason.refresh_from_db()
     return reason
-
-
-def _clean_competitor(name: str, *, exclude_pk: int | None = None) -> str:
-    name = name.strip()
-    if not name:
-        raise ValidationError({"name": "Give the competitor a name."})
-    clash = Competitor.objects.filter(name__iexact=name)
-    if exclude_pk is not None:
-        clash = clash.exclude(pk=exclude_pk)
-    if clash.exists():
-        raise ValidationError({"name": "This competitor is already in the list."})
-    return name
-
-
-def competitor_create(*, actor: User | None, name: str, website: str = "") -> Competitor:
-    if actor is not None:
-        permissions.require(can_edit_competitors(actor), COMPETITORS_DENIED)
-    competitor = Competitor(name=_clean_competitor(name), website=website.strip())
-    competitor.full_clean()
-    competitor.save()
-    return competitor
-
-
-def competitor_update(
-    *, actor: User, competitor: Competitor, name: str, website: str
-) -> Competitor:
-    permissions.require(can_edit_competitors(actor), COMPETITORS_DENIED)
-    competitor.name = _clean_competitor(name, exclude_pk=competitor.pk)
-    competitor.website = website.strip()
-    competitor.full_clean()
-    competitor.save()
-    return competitor

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from revline.competitors import views as competitor_views
+
 from . import closing_views as views
 
 urlpatterns = [
@@ -9,8 +11,7 @@ urlpatterns = [
         views.close_reason_change,
         name="close_reason_change",
     ),
-    path("competitors/", views.competitors, name="competitors"),
-    path("competitors/new/", views.competitor_create, name="competitor_create"),
-    path("competitors/<int:pk>/edit/", views.competitor_edit, name="competitor_edit"),
+    # The competitor pages live in revline.competitors; this name stays for the navigation.
+    path("competitors/", competitor_views.competitor_list, name="competitors"),
     path("win-loss/", views.win_loss, name="win_loss"),
 ]

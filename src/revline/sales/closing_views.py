@@ -9,20 +9,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from revline.core import permissions
 from revline.core.forms import add_service_errors
-from revline.core.listing import Column, build_listing
 from revline.core.models import User
 
 from . import closing_selectors, closing_services
-from .closing_forms import CloseReasonForm, CloseReasonRenameForm, CompetitorForm, WinLossFilterForm
+from .closing_forms import CloseReasonForm, CloseReasonRenameForm, WinLossFilterForm
 from .closing_stats import WinRateRow
-from .models import CloseReason, Competitor, StageKind
-
-COMPETITOR_COLUMNS = [
-    Column("name", "Competitor", "name"),
-    Column("website", "Website", "website"),
-    Column("lost", "Deals lost to them", "lost_deals"),
-    Column("created", "Added", "created_at"),
-]
+from .models import CloseReason, StageKind
 
 
 def _user(request: HttpRequest) -> User:
@@ -103,66 +95,6 @@ def close_reason_change(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         return _render_reasons(request, error="Unknown change.", status=400)
     return redirect("sales:close_reasons")
-
-
-@login_required
-@require_GET
-def competitors(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    listing = build_listing(
-        request,
-        closing_selectors.competitors_with_counts(user),
-        columns=COMPETITOR_COLUMNS,
-        search_fields=("name", "website"),
-        default_sort="name",
-    )
-    context = {
-        "listing": listing,
-        "filtered": bool(listing.query),
-        "can_edit": closing_services.can_edit_competitors(user),
-    }
-    return render(request, "sales/competitor_list.html", context)
-
-
-def _competitor_form_page(request: HttpRequest, *, competitor: Competitor | None) -> HttpResponse:
-    user = _user(request)
-    permissions.require(
-        closing_services.can_edit_competitors(user), closing_services.COMPETITORS_DENIED
-    )
-    initial = {"name": competitor.name, "website": competitor.website} if competitor else None
-    form = CompetitorForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if competitor is None:
-                competitor = closing_services.competitor_create(actor=user, **form.cleaned_data)
-            else:
-                closing_services.competitor_update(
-                    actor=user, competitor=competitor, **form.cleaned_data
-                )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"Competitor “{competitor.name}” saved.")
-            return redirect("sales:competitors")
-    status = 400 if form.is_bound and form.errors else 200
-    return render(
-        request,
-        "sales/competitor_form.html",
-        {"form": form, "competitor": competitor},
-        status=status,
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def competitor_create(request: HttpRequest) -> HttpResponse:
-    return _competitor_form_page(request, competitor=None)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def competitor_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _competitor_form_page(request, competitor=get_object_or_404(Competitor, pk=pk))
 
 
 def _chart(rows: list[WinRateRow]) -> dict[str, Any]:

@@ -173,7 +173,7 @@ def objection_log(
         raise ValidationError({"stage": "That stage belongs to another pipeline."})
     if outcome not in ObjectionOutcome.values:
         raise ValidationError({"outcome": "Choose an outcome from the list."})
-    return Objection.objects.create(
+    objection = Objection.objects.create(
         deal=deal,
         objection_type=objection_type,
         buyer_words=buyer_words.strip(),
@@ -184,6 +184,10 @@ def objection_log(
         raised_at=raised_at or timezone.now(),
         logged_by=actor,
     )
+    from revline.feedback.services import feedback_from_objection
+
+    feedback_from_objection(objection=objection)
+    return objection
 
 
 def objection_update(

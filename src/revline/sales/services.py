@@ -385,6 +385,12 @@ def _deal_close(
             "updated_at",
         ]
     )
+    if lost_to is not None:
+        deal.competitors.add(lost_to)  # the competitor that won the deal was involved in it
+    if not won:
+        from revline.feedback.services import feedback_from_lost_deal
+
+        feedback_from_lost_deal(deal=deal)
     if deal.contact is not None:
         events.deal_closed(
             contact=deal.contact,

@@ -11,8 +11,8 @@ import random
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+from revline.competitors.services import competitor_create
 from revline.content.models import ContentItem
-from revline.sales.closing_services import competitor_create
 from revline.sales.models import (
     CloseReason,
     Competitor,
