@@ -63,6 +63,13 @@ from revline.tracking.models import Touchpoint, TouchpointKind, TrackedLink, Vis
 from revline.tracking.services import RequestInfo
 
 TODAY = date(2025, 6, 1)
+# Touches the last demo step adds on top of the planned marketing ones: the A/B tests' exposures
+# and goals, and survey responses.
+ADDED_KINDS = (
+    TouchpointKind.EXPERIMENT_EXPOSURE,
+    TouchpointKind.EXPERIMENT_CONVERSION,
+    TouchpointKind.SURVEY_RESPONSE,
+)
 END = datetime.combine(TODAY, time.min, tzinfo=UTC)
 SMALL = 0.05  # 100 contacts in 15 companies, 1,000 touchpoints, 15 deals
 
@@ -261,7 +268,7 @@ def test_small_demo_has_every_kind_of_record(small_demo):
     ) == (15, 100, 1000, 15)
     assert Company.objects.count() == 15
     assert Contact.objects.count() == 100
-    assert Touchpoint.objects.count() == 1000
+    assert Touchpoint.objects.exclude(kind__in=ADDED_KINDS).count() == 1000
     assert Deal.objects.count() == 15
     assert Deal.objects.filter(status=DealStatus.WON).count() == 4
     assert Deal.objects.filter(status=DealStatus.LOST).count() == 3
@@ -316,7 +323,7 @@ def test_demo_pr_has_contacts_releases_and_coverage(small_demo):
     assert statuses == ["approved", "distributed", "distributed", "draft", "draft", "review"]
     launch = PressRelease.objects.get(status=ReleaseStatus.DISTRIBUTED, campaign__channel="pr")
     assert launch.recipients.count() == 8
-    assert Coverage.objects.count() == 40
+    assert Coverage.objects.count() == 46  # 6 of them name competitors (battlecards step)
     assert Coverage.objects.filter(release=launch).count() == 9
     assert Coverage.objects.filter(release=launch).exclude(campaign=launch.campaign).count() == 0
     assert Coverage.objects.filter(published_on__gte=TODAY).exists() is False
@@ -463,7 +470,8 @@ def test_deal_history_explains_every_deals_stage(small_demo):
 
 
 def test_touchpoints_follow_the_tracking_rules(small_demo):
-    for tp in Touchpoint.objects.select_related("campaign", "visitor", "link"):
+    planned = Touchpoint.objects.exclude(kind__in=ADDED_KINDS)
+    for tp in planned.select_related("campaign", "visitor", "link"):
         assert tp.channel == tp.campaign.channel
         # untagged visits to a landing page are credited to the page's campaign
         assert tp.utm_campaign in (tp.campaign.utm_campaign, "")
@@ -560,7 +568,7 @@ def test_full_size_demo_matches_the_promise(db):
     )
     assert Contact.objects.count() == 2000
     assert Company.objects.count() == 300
-    assert Touchpoint.objects.count() == 20000
+    assert Touchpoint.objects.exclude(kind__in=ADDED_KINDS).count() == 20000
     assert Deal.objects.count() == 300 + from_handoffs
     # And the hand-off is filled: every decision, scores, and a trained model
     statuses = set(Handoff.objects.values_list("status", flat=True))
@@ -650,13 +658,13 @@ def test_command_force_replaces_everything_with_the_demo_and_shows_progress(admi
     out = io.StringIO()
     call_command("demo", "--force", "--scale", str(SMALL), stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[0] == "[1/12] users and teams: 9 users, 2 teams"
-    assert "[5/12] touchpoints 1,000/1,000" in lines
-    assert "[8/12] timeline" in lines
-    assert "[9/12] marketing plans, ad spend, PR, content library and calls to action" in lines
-    assert "[10/12] segments, email templates, newsletters sent, a nurture sequence" in lines
+    assert lines[0] == "[1/13] users and teams: 9 users, 2 teams"
+    assert "[5/13] touchpoints 1,000/1,000" in lines
+    assert "[8/13] timeline" in lines
+    assert "[9/13] marketing plans, ad spend, PR, content library and calls to action" in lines
+    assert "[10/13] segments, email templates, newsletters sent, a nurture sequence" in lines
     assert (
-        "[11/12] sales workbench: buying committees, tasks and playbooks, objections, quotes, quotas"
+        "[11/13] sales workbench: buying committees, tasks and playbooks, objections, quotes, quotas"
         in lines
     )
     assert "      831 spend days, 15 media contacts, 30 content items, 9 creatives" in lines
@@ -711,7 +719,7 @@ def test_revline_demo_exits_non_zero_on_a_non_empty_database_and_force_loads_it(
     # And with --force it replaces the data with the demo, showing progress as it goes
     forced = revline("demo", "--force", "--scale", "0.02")
     assert forced.returncode == 0, forced.stderr
-    assert "[5/12] touchpoints 400/400" in forced.stdout.splitlines()
+    assert "[5/13] touchpoints 400/400" in forced.stdout.splitlines()
     assert _sqlite_counts(tmp_path / "revline.sqlite3") == {
         "core_user": 9,
         "people_contact": 40,

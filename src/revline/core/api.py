@@ -82,12 +82,16 @@ def register_routers() -> None:
     from revline.analytics.api import router as analytics_router
     from revline.analytics.experiment_api import router as experiments_router
     from revline.campaigns.api import router as campaigns_router
+    from revline.competitors.api import router as competitors_router
     from revline.email.delivery_api import router as email_delivery_router
+    from revline.experiments.api import router as experiments_app_router
     from revline.leads.api import router as leads_router
     from revline.people.api import router as people_router
     from revline.pr.api import router as pr_router
+    from revline.research.api import router as research_router
     from revline.sales.api import router as sales_router
     from revline.segments.api import router as segments_router
+    from revline.surveys.api import router as surveys_router
 
     from .api_routes import router as core_router
 
@@ -101,6 +105,10 @@ def register_routers() -> None:
     api.add_router("/", segments_router)
     api.add_router("/", email_delivery_router)
     api.add_router("/", leads_router)
+    api.add_router("/", competitors_router)
+    api.add_router("/", surveys_router)
+    api.add_router("/", research_router)
+    api.add_router("/", experiments_app_router)
 
 
 register_routers()

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from . import permissions
+from .models import Workspace
+from .workspace import workspace_get
 
 
 def revline(request: HttpRequest) -> dict[str, Any]:
@@ -11,6 +13,8 @@ def revline(request: HttpRequest) -> dict[str, Any]:
     authenticated = bool(user and user.is_authenticated)
     return {
         "base_currency": settings.CURRENCY,
+        # Called only where a template reads it (the admins' banner in base.html).
+        "outbound_paused": _outbound_paused,
         "perms_ui": {
             "manage_users": authenticated and permissions.can_manage_users(user),  # type: ignore[arg-type]
             "manage_marketing": authenticated and permissions.can_manage_marketing(user),  # type: ignore[arg-type]
@@ -18,3 +22,9 @@ def revline(request: HttpRequest) -> dict[str, Any]:
             "manage_pipelines": authenticated and permissions.can_manage_pipelines(user),  # type: ignore[arg-type]
         },
     }
+
+
+def _outbound_paused() -> Workspace | None:
+    """The workspace when a restore has paused its outbound email, else None."""
+    workspace = workspace_get()
+    return workspace if workspace.outbound_paused_at is not None else None

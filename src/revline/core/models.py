@@ -93,6 +93,10 @@ class Workspace(models.Model):
         help_text="A quote whose overall discount exceeds this percentage needs a sales "
         "manager's approval before it can be sent",
     )
+    # Set by `revline restore`: a restored copy sends no email (nor anything else outbound) on
+    # its own until an admin has checked it is the live workspace and resumes sending.
+    outbound_paused_at = models.DateTimeField(null=True, blank=True)
+    outbound_paused_reason = models.CharField(max_length=300, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -42,4 +42,9 @@ urlpatterns = [
     path("settings/users/", views.users, name="users"),
     path("settings/users/<int:pk>/", views.user_edit, name="user_edit"),
     path("settings/workspace/", workspace_views.workspace_settings, name="workspace_settings"),
+    path(
+        "settings/workspace/resume-sending",
+        workspace_views.workspace_outbound_resume_view,
+        name="workspace_outbound_resume",
+    ),
 ]

@@ -156,3 +156,13 @@ def workspace_update(
     tracking_rules_clear()
     transaction.on_commit(tracking_rules_clear)
     return workspace
+
+
+def workspace_outbound_resume(*, actor: User) -> Workspace:
+    """Lift the pause a restore put on outbound email: the admin confirms this copy is live."""
+    permissions.require(permissions.is_admin(actor), "Only admins can resume sending.")
+    workspace = Workspace.objects.select_for_update().get(pk=workspace_get().pk)
+    workspace.outbound_paused_at = None
+    workspace.outbound_paused_reason = ""
+    workspace.save(update_fields=["outbound_paused_at", "outbound_paused_reason", "updated_at"])
+    return workspace

@@ -6,13 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from revline.tracking.selectors import snippet_activity, snippet_install_code
 
 from . import permissions
 from .models import User
-from .workspace import workspace_get, workspace_update
+from .workspace import workspace_get, workspace_outbound_resume, workspace_update
 
 
 class WorkspaceForm(forms.Form):
@@ -71,3 +71,12 @@ def workspace_settings(request: HttpRequest) -> HttpResponse:
     }
     status = 400 if form.errors else 200
     return render(request, "core/workspace.html", context, status=status)
+
+
+@login_required
+@require_POST
+def workspace_outbound_resume_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    workspace_outbound_resume(actor=user)
+    messages.success(request, "Sending resumed: scheduled emails and sequences carry on.")
+    return redirect("workspace_settings")

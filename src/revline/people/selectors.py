@@ -232,6 +232,15 @@ def touchpoint_item(touchpoint: Touchpoint) -> TimelineItem:
         scores = [f"{k.upper()} {params[k]}" for k in ("nps", "csat") if params.get(k) is not None]
         detail.append("Answered the survey" + (f": {', '.join(scores)}" if scores else ""))
         params = {}
+    if touchpoint.kind in (
+        TouchpointKind.EXPERIMENT_EXPOSURE,
+        TouchpointKind.EXPERIMENT_CONVERSION,
+    ):
+        title = f"{title} · {params.get('test') or 'an A/B test'}"
+        variant = params.get("variant_name") or params.get("variant") or "?"
+        seen = touchpoint.kind == TouchpointKind.EXPERIMENT_EXPOSURE
+        detail.append(f"{'Shown' if seen else 'Reached the goal with'} variant {variant}")
+        params = {}
     for key, value in sorted(params.items()):
         if key == "landing_page":
             detail.append(f"Landing page: /lp/{value}")

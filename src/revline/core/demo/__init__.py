@@ -27,16 +27,19 @@ from datetime import UTC, date, datetime, time
 from typing import Protocol
 
 from django.apps import apps
-from django.core.management.color import no_style
 from django.db import connection, transaction
 
+from revline.core.database import tables_flush
 from revline.sales.models import Deal
 from revline.sales.services import close_reasons_ensure_defaults
 
 from . import catalog
 from .activities import build_activities
 from .audiences import write_audiences
+from .competitors import build_competitors
 from .deal_page import build_deal_page
+from .experiments import build_experiments
+from .feedback import build_feedback
 from .forecast import build_forecast
 from .handoff import build_handoff
 from .marketing import write_marketing
@@ -44,8 +47,10 @@ from .objections import build_objections
 from .plan import DemoSize, Planner
 from .predictive import build_predictive
 from .quotes import build_quotes
+from .research import build_research
 from .scoring import build_scoring
 from .setup import create_setup
+from .surveys import build_surveys
 from .write import write_lifecycle, write_people, write_sales, write_timeline, write_tracking
 
 SEED = 20250601
@@ -53,7 +58,7 @@ DEMO_PASSWORD = catalog.DEMO_PASSWORD
 DEMO_LOGINS: list[tuple[str, str, str]] = [
     (u.username, DEMO_PASSWORD, u.label) for u in catalog.USERS
 ]
-STEPS = 12
+STEPS = 13
 
 
 def write_sales_workbench(end: datetime, seed: int) -> None:
@@ -72,6 +77,17 @@ def write_handoff(end: datetime, seed: int) -> None:
     build_scoring(rng=random.Random(seed + 20), now=end)
     build_handoff(rng=random.Random(seed + 21), now=end)
     build_predictive(rng=random.Random(seed + 22), now=end)
+
+
+def write_research(end: datetime, seed: int) -> dict[str, int]:
+    """Issue 8's records and the experiments of issue 7, on top of everything before: battlecards
+    first (notes tag competitors), survey answers before the feedback inbox finds its themes."""
+    counts: dict[str, int] = {}
+    for offset, build in enumerate(
+        (build_competitors, build_surveys, build_feedback, build_research, build_experiments)
+    ):
+        counts.update(build(rng=random.Random(seed + 30 + offset), now=end))
+    return counts
 
 
 class DemoRefused(Exception):
@@ -148,19 +164,7 @@ def demo_wipe() -> None:
     if apps.is_installed("django.contrib.sessions"):
         tables.add("django_session")
     existing = set(connection.introspection.table_names())
-    statements = connection.ops.sql_flush(
-        no_style(), sorted(tables & existing), reset_sequences=True, allow_cascade=True
-    )
-    postgres = connection.vendor == "postgresql"
-    if postgres:
-        # TRUNCATE refuses tables with deferred foreign-key checks still pending in this
-        # transaction: run those checks now.
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    connection.ops.execute_sql_flush(statements)
-    if postgres:
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    tables_flush(sorted(tables & existing), reset_sequences=True)
 
 
 def demo_build(
@@ -225,6 +229,12 @@ def demo_build(
         write_sales_workbench(end, seed)
         report.next("hand-off: lead scores, routing rules, MQLs handed to sales, predictive model")
         write_handoff(end, seed)
+        report.next("research and experiments: battlecards, surveys, feedback themes, personas")
+        research = write_research(end, seed)
+        report.say(
+            "      "
+            + ", ".join(f"{n:,} {label.replace('_', ' ')}" for label, n in research.items())
+        )
     summary = DemoSummary(
         users=len(setup.users),
         campaigns=len(setup.campaigns),
