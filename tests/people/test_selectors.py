@@ -475,3 +475,39 @@ def test_company_listing_counts_contacts_and_filters(people):
     assert rows({"size": "11-50"}) == [("Initech", 0)]
     assert rows({"q": "globex.test"}) == [("Globex", 1)]
     assert rows({"sort": "-contacts"})[-1] == ("Initech", 0)
+
+
+def test_ab_test_and_survey_touches_are_worded_for_people(t0):
+    params = {"experiment": 3, "test": "Button label", "variant": "b", "variant_name": "Book"}
+    shown = touchpoint_item(
+        Touchpoint(kind=TouchpointKind.EXPERIMENT_EXPOSURE, occurred_at=t0, params=params)
+    )
+    reached = touchpoint_item(
+        Touchpoint(
+            kind=TouchpointKind.EXPERIMENT_CONVERSION,
+            occurred_at=t0,
+            params={**params, "goal": "form_submission"},
+        )
+    )
+    answered = touchpoint_item(
+        Touchpoint(
+            kind=TouchpointKind.SURVEY_RESPONSE,
+            occurred_at=t0,
+            params={"survey": "Customer NPS", "nps": 9},
+        )
+    )
+
+    assert (shown.title, shown.detail, shown.source) == (
+        "Experiment exposure · Button label",
+        ("Shown variant Book",),
+        "",
+    )
+    assert (reached.title, reached.detail) == (
+        "Experiment goal reached · Button label",
+        ("Reached the goal with variant Book",),
+    )
+    assert (answered.title, answered.detail, answered.source) == (
+        "Survey response · Customer NPS",
+        ("Answered the survey: NPS 9",),
+        "",
+    )

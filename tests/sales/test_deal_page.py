@@ -585,6 +585,24 @@ def test_marketing_touches_of_the_committee_and_primary_contact(
 
 
 @pytest.mark.django_db
+def test_ab_test_and_survey_touches_name_the_test_and_have_no_traffic_source(ada):
+    params = {"experiment": 1, "test": "Subject line", "variant": "b", "variant_name": "Ideas"}
+    Touchpoint.objects.create(
+        contact=ada, kind=TouchpointKind.EXPERIMENT_EXPOSURE, occurred_at=at(2), params=params
+    )
+    Touchpoint.objects.create(
+        contact=ada,
+        kind=TouchpointKind.SURVEY_RESPONSE,
+        occurred_at=at(3),
+        params={"survey": "Customer NPS", "nps": 9},
+    )
+
+    rows = [(t.what, t.source) for t in selectors.marketing_touches(contact_ids=[ada.pk])]
+
+    assert rows == [("Survey: Customer NPS", ""), ("A/B test: Subject line (variant Ideas)", "")]
+
+
+@pytest.mark.django_db
 def test_marketing_touches_are_limited_and_take_a_fixed_number_of_queries(deal, touches, ada, acme):
     for i in range(35):
         Touchpoint.objects.create(

@@ -205,9 +205,19 @@ def _label(choices: Any, value: str) -> str:
         return value
 
 
+# Touches Revline records itself rather than from a visit: they have no traffic source.
+_SOURCELESS = {
+    TouchpointKind.EXPERIMENT_EXPOSURE,
+    TouchpointKind.EXPERIMENT_CONVERSION,
+    TouchpointKind.SURVEY_RESPONSE,
+}
+
+
 def touchpoint_source(touchpoint: Touchpoint) -> str:
     if touchpoint.channel:
         return _label(Channel, touchpoint.channel)
+    if touchpoint.kind in _SOURCELESS:
+        return touchpoint.utm_source
     return touchpoint.utm_source or "website"
 
 

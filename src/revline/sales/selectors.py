@@ -221,6 +221,10 @@ def _touch_what(touchpoint: Touchpoint) -> str:
         return f"{touchpoint.creative.get_kind_display()}: {touchpoint.creative.name}"
     if touchpoint.content_item is not None:
         return touchpoint.content_item.title
+    if params.get("test"):
+        return f"A/B test: {params['test']} (variant {params.get('variant_name') or '?'})"
+    if params.get("survey"):
+        return f"Survey: {params['survey']}"
     if params.get("email"):
         return f"Email: {params['email']}"
     if params.get("landing_page"):
