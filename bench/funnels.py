@@ -316,9 +316,9 @@ def measure(rounds: int, sample: int, log: Callable[[str], None]) -> dict[str, A
 
     from revline.analytics.funnel_selectors import event_funnel_counts, lifecycle_funnel_report
     from revline.analytics.funnels import StepSpec
-    from revline.leads.report_selectors import _bounds, _tz
+    from revline.core.dates import days_bounds
 
-    start, end = _bounds(FIRST, LAST, _tz())
+    start, end = days_bounds(FIRST, LAST)
     adapt = connection.ops.adapt_datetimefield_value
     steps = [
         StepSpec("page_view", "contains", "/pricing"),
