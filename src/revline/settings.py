@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "revline.feedback",
     "revline.competitors",
     "revline.research",
+    "revline.webhooks",
+    "revline.privacy",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +145,13 @@ AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Argon2 first; PBKDF2 stays so passwords hashed before it still verify and are re-hashed with
+# Argon2 at the next log-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -173,10 +182,22 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# A signed-in session lasts this long from the log-in (see docs/account-security.md).
+SESSION_COOKIE_AGE = int(os.environ.get("REVLINE_SESSION_HOURS", "24")) * 3600
 if _env_bool("REVLINE_HTTPS", False):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("REVLINE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("REVLINE_HSTS_SUBDOMAINS", False)
+# Log-in lockout (core/account_security.py): failures allowed per account and per client IP
+# within REVLINE_LOGIN_FAILURE_WINDOW minutes before attempts are refused for a delay that
+# doubles with each further failure, up to REVLINE_LOGIN_MAX_LOCK minutes. The IP limit is
+# higher because an office may share one address.
+REVLINE_LOGIN_ACCOUNT_FAILURES = int(os.environ.get("REVLINE_LOGIN_ACCOUNT_FAILURES", "5"))
+REVLINE_LOGIN_IP_FAILURES = int(os.environ.get("REVLINE_LOGIN_IP_FAILURES", "20"))
+REVLINE_LOGIN_FAILURE_WINDOW = int(os.environ.get("REVLINE_LOGIN_FAILURE_WINDOW", "15"))
+REVLINE_LOGIN_MAX_LOCK = int(os.environ.get("REVLINE_LOGIN_MAX_LOCK", "15"))
 
 # The default cache is shared by every web process: the database, or Redis when
 # REVLINE_REDIS_URL is set. Rate-limit counters live in their own cache: with Redis they are

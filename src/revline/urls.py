@@ -24,6 +24,8 @@ urlpatterns = [
     path("", include("revline.feedback.urls")),
     path("", include("revline.competitors.urls")),
     path("", include("revline.research.urls")),
+    path("", include("revline.webhooks.urls")),
+    path("", include("revline.privacy.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -20,6 +20,7 @@ from revline.core.workspace import workspace_get
 from revline.people.services import contact_create
 from revline.sales.models import Deal
 from revline.sales.services import deal_create
+from revline.tracking.models import Touchpoint
 
 REVLINE = [sys.executable, "-m", "revline.cli"]
 
@@ -62,6 +63,10 @@ def workspace(db, admin_user, rep_a, manager_a):
 
 def test_a_backup_restores_to_the_same_rows_and_checksums(demo, tmp_path):
     workspace = demo
+    Touchpoint.objects.filter(pk=Touchpoint.objects.order_by("pk").first().pk).update(
+        occurred_at=datetime(2026, 5, 1, 9, 30, 15, 123456, tzinfo=UTC)
+    )
+    times = list(Touchpoint.objects.order_by("pk").values_list("occurred_at", flat=True))
     first = backup_write(path=tmp_path / "one.zip")
 
     restored = backup_restore(path=tmp_path / "one.zip")
@@ -76,6 +81,8 @@ def test_a_backup_restores_to_the_same_rows_and_checksums(demo, tmp_path):
     assert again == tables
     assert tables["people.contact"][0] == workspace["people.contact"] > 0
     assert tables["leads.predictivemodel"][0] >= 1  # binary model artefacts survive too
+    # Every microsecond survives (Django's JSON encoder would keep milliseconds only).
+    assert list(Touchpoint.objects.order_by("pk").values_list("occurred_at", flat=True)) == times
     assert not (tmp_path / "one.zip.partial").exists()
 
 

@@ -24,6 +24,8 @@ from revline.tracking.services import (
     visitor_identify,
     visitor_touch,
 )
+from revline.webhooks import payloads as webhook_payloads
+from revline.webhooks.services import event_emit
 
 from .blocks import link_tokens_in, validate_blocks
 from .models import Form, FormSubmission, LandingPage
@@ -214,7 +216,7 @@ def form_submission_create(
             ip_address=ip_address,
             recorded_at=now,
         )
-    FormSubmission.objects.create(
+    submission = FormSubmission.objects.create(
         landing_page=page,
         form=form,
         contact=contact,
@@ -228,6 +230,13 @@ def form_submission_create(
         consent_wording_version=consent_from.consent_wording_version if consent else "",
         submitted_at=now,
         ip_address=ip_address,
+    )
+    event_emit(
+        type="form.submitted",
+        payload=webhook_payloads.form_submitted(
+            submission=submission, contact_=contact, values=values
+        ),
+        occurred_at=now,
     )
     campaign = (
         campaign_for_utm(utm)

@@ -181,21 +181,26 @@ def _classic_post(
         context = _page_context(page, form)
         return _secure(render(request, "content/landing_page.html", context, status=400))
     data = form.cleaned_data
-    _contact, visitor_id = form_submit(
-        page=page,
-        form=LeadForm(
-            email=data["email"],
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            company_name=data["company_name"],
-            title=data["title"],
-            consent=data["consent"],
-        ),
-        visitor_id=visitor_id,
-        ip_address=client_ip(request),
-        utm=utm,
-        info=request_info(request),
-    )
+    try:
+        _contact, visitor_id = form_submit(
+            page=page,
+            form=LeadForm(
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                company_name=data["company_name"],
+                title=data["title"],
+                consent=data["consent"],
+            ),
+            visitor_id=visitor_id,
+            ip_address=client_ip(request),
+            utm=utm,
+            info=request_info(request),
+        )
+    except ValidationError as exc:  # e.g. the address of a person who was erased
+        form.add_error(None, exc)
+        context = _page_context(page, form)
+        return _secure(render(request, "content/landing_page.html", context, status=400))
     landing_page_converted(page=tested, visitor_id=visitor_id)
     thanks = redirect("content:landing_page_thanks", slug=tested.slug)
     set_visitor_cookie(thanks, visitor_id)

@@ -83,6 +83,9 @@ class _Encoder(DjangoJSONEncoder):
     def default(self, o: object) -> object:
         if isinstance(o, bytes | memoryview):
             return {"$b64": base64.b64encode(bytes(o)).decode("ascii")}
+        # Django's encoder cuts times to milliseconds; a backup keeps every microsecond.
+        if isinstance(o, dt.datetime | dt.time):
+            return o.isoformat()
         return super().default(o)
 
 

@@ -119,3 +119,19 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["user", "read_at", "-created_at"])]
+
+
+class TwoFactorDevice(models.Model):
+    """A user's TOTP authenticator (RFC 6238). Log-in asks for a code once it is confirmed."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor")
+    secret = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last accepted time step: a code cannot be used twice.
+    last_used_step = models.BigIntegerField(default=0)
+    # Hashes (Django password hashers) of the unused recovery codes.
+    recovery_codes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"2FA of {self.user}"

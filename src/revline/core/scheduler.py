@@ -44,6 +44,8 @@ JOBS = [
     Job("revline.analytics.aggregates.touch_stats_rebuild_nightly", 86400),
     # Weekly report digests go out on each subscriber's weekday, once.
     Job("revline.analytics.digest.digests_send_due", 900, outbound=True),
+    # Webhook retries (and first attempts whose task was lost) go to the worker.
+    Job("revline.webhooks.services.webhooks_deliver_due", 15, outbound=True),
     # Feedback themes are found again in the background when new feedback has arrived.
     Job("revline.feedback.services.themes_refresh_if_due", 600),
 ]

@@ -1,20 +1,28 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import notification_views, views, workspace_views
+from . import notification_views, twofactor_views, views, workspace_views
+from .account_security import BackgroundPasswordResetForm
 from .ratelimit import public_rate_limit
 
 urlpatterns = [
     path("", views.home, name="home"),
     path(
         "login/",
-        public_rate_limit("login")(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+        public_rate_limit("login")(twofactor_views.LoginView.as_view()),
         name="login",
+    ),
+    path(
+        "login/verify/",
+        public_rate_limit("login")(twofactor_views.login_verify),
+        name="login_verify",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
-        public_rate_limit("password_reset")(auth_views.PasswordResetView.as_view()),
+        public_rate_limit("password_reset")(
+            auth_views.PasswordResetView.as_view(form_class=BackgroundPasswordResetForm)
+        ),
         name="password_reset",
     ),
     path(
@@ -37,6 +45,7 @@ urlpatterns = [
     path(
         "notifications/badge/", notification_views.notifications_badge, name="notifications_badge"
     ),
+    path("settings/security/", twofactor_views.security, name="account_security"),
     path("settings/tokens/", views.tokens, name="tokens"),
     path("settings/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("settings/users/", views.users, name="users"),

@@ -26,6 +26,8 @@ from revline.core.models import User
 from revline.core.workspace import workspace_get
 from revline.people.models import Contact, TimelineEvent, TimelineEventKind
 from revline.people.services import consent_record
+from revline.webhooks import payloads as webhook_payloads
+from revline.webhooks.services import event_emit
 
 from . import dsn
 from .models import (
@@ -169,6 +171,11 @@ def send_unsubscribe(*, send: Send, ip_address: str | None, via: str) -> bool:
         recorded_at=now,
     )
     _exit_marketing_sequences(contact=locked.contact, reason="unsubscribed")
+    event_emit(
+        type="email.unsubscribed",
+        payload=webhook_payloads.email_unsubscribed(locked, via=via),
+        occurred_at=now,
+    )
     return True
 
 

@@ -48,6 +48,7 @@ from revline.core.models import User
 from revline.core.workspace import workspace_get
 from revline.experiments.services import SubjectSplit, email_goal_record, email_subject_split
 from revline.people.models import ConsentRecord, ConsentStatus, Contact
+from revline.privacy.selectors import email_is_erased, erased_email_exists
 from revline.tracking.models import TouchpointKind
 from revline.tracking.services import RequestInfo, touchpoint_record
 
@@ -386,7 +387,8 @@ def _recipient_rows(
     )
     contacts = segment_contacts(definition=email.segment.definition, now=now).annotate(
         consent_status=Subquery(consent),
-        suppressed=Exists(Suppression.objects.filter(address=Lower(OuterRef("email")))),
+        suppressed=Exists(Suppression.objects.filter(address=Lower(OuterRef("email"))))
+        | erased_email_exists("email"),
     )
     if email.topic_id:
         contacts = contacts.annotate(
@@ -513,7 +515,10 @@ def send_to_contact(*, email: Email, contact: Contact, now: datetime | None = No
     reason = skip_reason(
         email=address,
         consent=consent,
-        suppressed=bool(address) and Suppression.objects.filter(address=address.lower()).exists(),
+        suppressed=bool(address)
+        and (
+            Suppression.objects.filter(address=address.lower()).exists() or email_is_erased(address)
+        ),
         opted_out=email.topic_id is not None
         and TopicOptOut.objects.filter(contact=contact, topic=email.topic).exists(),
     )

@@ -6,6 +6,8 @@ from django.utils import timezone
 from revline.core.models import User
 from revline.people import events
 from revline.people.models import LIFECYCLE_ORDER, Contact, LifecycleStage
+from revline.webhooks import payloads as webhook_payloads
+from revline.webhooks.services import event_emit
 
 from .models import LifecycleTransition
 
@@ -64,6 +66,13 @@ def lifecycle_advance(
         source=cause,
         actor=actor,
         reason=reason,
+        occurred_at=occurred_at,
+    )
+    event_emit(
+        type="contact.lifecycle_changed",
+        payload=webhook_payloads.lifecycle_changed(
+            contact, from_stage=from_stage, to_stage=to_stage, cause=cause
+        ),
         occurred_at=occurred_at,
     )
     if to_stage in (LifecycleStage.CUSTOMER, LifecycleStage.EVANGELIST):

@@ -330,7 +330,23 @@ def _clean_chunk(
             good.append(parsing.clean_row(plan, line, cells))
         except parsing.RowError as exc:
             report.add(line, str(exc))
-    return good
+    return _without_erased(good, report)
+
+
+ERASED_ROW = "This person asked to be erased (GDPR art. 17): their address is never imported again."
+
+
+def _without_erased(rows: list[parsing.CleanRow], report: _Report) -> list[parsing.CleanRow]:
+    """Rows of erased addresses become bad rows with the reason: one query per chunk."""
+    from revline.privacy.selectors import erased_digests  # privacy reads people's models
+
+    erased = erased_digests([r.values["email"] for r in rows if r.values.get("email")])
+    if not erased:
+        return rows
+    for row in rows:
+        if row.values.get("email", "").strip().lower() in erased:
+            report.add(row.line, ERASED_ROW)
+    return [r for r in rows if r.values.get("email", "").strip().lower() not in erased]
 
 
 def contact_import_bad_rows(*, imp: ContactImport) -> Iterator[tuple[int, str, list[str]]]:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -144,6 +146,16 @@ class ConsentRecord(models.Model):
     class Meta:
         ordering = ["-recorded_at", "-pk"]
         indexes = [models.Index(fields=["contact", "purpose", "-recorded_at"])]
+
+    # Append-only (GDPR art. 7(1): the proof of consent): a change is a new record. Only the
+    # erasure of the whole contact removes the history, through the cascade.
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("Consent records are append-only: record a new one instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("Consent records are append-only and cannot be deleted one by one.")
 
 
 class TimelineEventKind(models.TextChoices):

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from revline.core import permissions
 from revline.core.models import User
+from revline.webhooks import payloads as webhook_payloads
+from revline.webhooks.services import event_emit
 
 from . import events
 from .models import Company, ConsentRecord, ConsentStatus, Contact, Tag
@@ -33,6 +35,16 @@ def _scoring() -> ModuleType:
     from revline.leads import scoring_services
 
     return scoring_services
+
+
+# Neutral on purpose: a public form must not tell a stranger that this person was erased.
+ERASED_ADDRESS = "This email address cannot be used here."
+
+
+def _erased(email: str) -> bool:
+    from revline.privacy.selectors import email_is_erased  # privacy reads people's models
+
+    return email_is_erased(email)
 
 
 def normalize_email(email: str) -> str:
@@ -79,6 +91,7 @@ def contact_create(
     if tags:
         contact.tags.set(tags_from_names(tags))
     events.contact_created(contact=contact, source=contact.source, actor=actor)
+    event_emit(type="contact.created", payload=webhook_payloads.contact(contact))
     _scoring().contact_fit_refresh(contact=contact)
     return contact
 
@@ -101,6 +114,7 @@ def contact_update(
     if tags is not None:
         contact.tags.set(tags_from_names(tags))
     _scoring().contact_fit_refresh(contact=contact, previous_company_id=previous_company_id)
+    event_emit(type="contact.updated", payload=webhook_payloads.contact(contact))
     return contact
 
 
@@ -158,6 +172,8 @@ def contact_identify(
     email = normalize_email(email)
     if not email:
         raise ValidationError({"email": "An email address is required."})
+    if _erased(email):
+        raise ValidationError({"email": ERASED_ADDRESS})
     contact = contacts_by_email(email).select_for_update().first()
     created = False
     if contact is None:

@@ -21,6 +21,8 @@ from revline.core.models import User
 from revline.core.workspace import workspace_get
 from revline.sales.models import ActivityKind, Deal, DealStatus, Stage, StageKind
 from revline.sales.services import activity_log, deal_amount_base, deal_move_stage
+from revline.webhooks import payloads as webhook_payloads
+from revline.webhooks.services import event_emit
 
 from . import pricing
 from .models import (
@@ -551,6 +553,9 @@ def version_accept(
     version.accepted_ip = ip or None
     version.accepted_name = name
     version.save(update_fields=["status", "accepted_at", "accepted_ip", "accepted_name"])
+    event_emit(
+        type="quote.accepted", payload=webhook_payloads.quote_accepted(version), occurred_at=now
+    )
     deal = Deal.objects.select_related("pipeline", "stage", "contact").get(pk=quote.deal_id)
     target = _last_open_stage(deal)
     if (

@@ -19,6 +19,8 @@ from revline.leads.models import TransitionCause
 from revline.leads.services import lifecycle_advance
 from revline.people import events
 from revline.people.models import Company, Contact, LifecycleStage
+from revline.webhooks import payloads as webhook_payloads
+from revline.webhooks.services import event_emit
 
 from .activity_services import activity_log as activity_log  # moved; callers import it here
 from .models import (
@@ -329,8 +331,14 @@ def deal_move_stage(
         raise ValidationError({"stage": "This deal is closed. Reopen it first."})
     if stage.pk == deal.stage_id:
         return deal
+    previous = deal.stage
     _move(actor=actor, deal=deal, stage=stage, at=at or timezone.now())
     deal.save(update_fields=["stage", "stage_changed_at", "updated_at"])
+    event_emit(
+        type="deal.stage_changed",
+        payload=webhook_payloads.deal(deal, from_stage_id=previous.pk, from_stage=previous.name),
+        occurred_at=deal.stage_changed_at,
+    )
     return deal
 
 
@@ -387,6 +395,11 @@ def _deal_close(
     )
     if lost_to is not None:
         deal.competitors.add(lost_to)  # the competitor that won the deal was involved in it
+    event_emit(
+        type="deal.won" if won else "deal.lost",
+        payload=webhook_payloads.deal(deal, reason=close_summary(deal)),
+        occurred_at=at,
+    )
     if not won:
         from revline.feedback.services import feedback_from_lost_deal
 
