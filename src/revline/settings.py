@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "revline.research",
     "revline.webhooks",
     "revline.privacy",
+    "revline.audit",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +94,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "revline.core.middleware.OutOfRangeInputMiddleware",
+    "revline.audit.context.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "revline.urls"

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("revline.research.urls")),
     path("", include("revline.webhooks.urls")),
     path("", include("revline.privacy.urls")),
+    path("", include("revline.audit.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from revline.audit.services import audit_create, audit_update, snapshot
 from revline.core import permissions
 from revline.core.models import User
 from revline.segments.models import Segment
@@ -206,6 +207,7 @@ def campaign_create(
     _check_currency(campaign.currency)
     campaign.full_clean()
     campaign.save()
+    audit_create(actor=actor, obj=campaign)
     return campaign
 
 
@@ -242,6 +244,7 @@ def campaign_update(*, actor: User | None, campaign: Campaign, **fields: Any) ->
     if unknown:
         raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
     updated = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    before = snapshot(updated)
     original_currency = updated.currency
     for field, value in fields.items():
         setattr(updated, field, value)
@@ -266,6 +269,7 @@ def campaign_update(*, actor: User | None, campaign: Campaign, **fields: Any) ->
         setattr(updated, key, value)
     updated.full_clean()
     updated.save()
+    audit_update(actor=actor, obj=updated, before=before)
     return updated
 
 

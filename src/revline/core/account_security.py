@@ -24,6 +24,7 @@ from django.utils.http import urlsafe_base64_encode
 from django_tasks import task
 
 logger = logging.getLogger("revline.security")
+USERNAME_LABEL_MAX = 150
 
 FIRST_LOCK_SECONDS = 60
 
@@ -98,6 +99,7 @@ def login_failure_record(*, username: str, ip: str, stage: str) -> int:
         "login failed",
         extra={"event": "login_failed", "username": username, "ip": ip, "stage": stage},
     )
+    _audit_login(username=username, ip=ip, failed=True, details={"stage": stage})
     if locked:
         logger.warning(
             "login locked for %s s",
@@ -107,11 +109,31 @@ def login_failure_record(*, username: str, ip: str, stage: str) -> int:
     return locked
 
 
+def _audit_login(*, username: str, ip: str, failed: bool, details: dict[str, Any]) -> None:
+    """One audit entry per sign-in or failed attempt, on the account when the name is one (the
+    same single query whether it is or not)."""
+    from revline.audit.models import AuditAction
+    from revline.audit.services import audit_event
+
+    user = get_user_model().objects.filter(username=username.strip()).first() if username else None
+    audit_event(
+        action=AuditAction.LOGIN_FAILED if failed else AuditAction.LOGIN,
+        actor=None if failed else user,
+        actor_label=username.strip()[:USERNAME_LABEL_MAX] or "(no username)",
+        object_type="core.user" if user is not None else "",
+        object_id=user.pk if user is not None else "",
+        object_label=str(user) if user is not None else "",
+        changes=details,
+        ip=ip,
+    )
+
+
 def login_refused_record(*, username: str, ip: str, seconds: int) -> None:
     logger.warning(
         "login refused while locked",
         extra={"event": "login_refused", "username": username, "ip": ip, "seconds": seconds},
     )
+    _audit_login(username=username, ip=ip, failed=True, details={"stage": "locked"})
 
 
 def login_success_record(*, username: str, ip: str) -> None:
@@ -122,6 +144,7 @@ def login_success_record(*, username: str, ip: str) -> None:
     logger.info(
         "login succeeded", extra={"event": "login_succeeded", "username": username, "ip": ip}
     )
+    _audit_login(username=username, ip=ip, failed=False, details={})
 
 
 @task()

@@ -5,6 +5,14 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from revline.audit.models import AuditAction
+from revline.audit.services import (
+    audit_create,
+    audit_token_used,
+    audit_update,
+    snapshot,
+)
+
 from . import permissions
 from .models import ApiToken, Role, Team, User
 
@@ -30,6 +38,7 @@ def api_token_issue(*, user: User, name: str) -> IssuedToken:
     token = ApiToken.objects.create(
         user=user, name=name[:100], prefix=raw[:10], digest=_digest(raw)
     )
+    audit_create(actor=user, obj=token)
     return IssuedToken(token=token, raw=raw)
 
 
@@ -46,19 +55,25 @@ def api_token_authenticate(*, raw: str) -> User | None:
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        # Checked only when last_used_at moves, so a busy token costs no extra query per call.
+        audit_token_used(token=token, user=token.user)
     return token.user
 
 
 def api_token_revoke(*, actor: User, token: ApiToken) -> None:
     permissions.require(token.user_id == actor.pk or permissions.is_admin(actor))
     if token.revoked_at is None:
+        before = snapshot(token, fields=["revoked_at"])
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        audit_update(actor=actor, obj=token, before=before, action=AuditAction.PERMISSION_CHANGE)
 
 
 def team_create(*, actor: User, name: str) -> Team:
     permissions.require(permissions.can_manage_users(actor))
-    return Team.objects.create(name=name.strip())
+    team = Team.objects.create(name=name.strip())
+    audit_create(actor=actor, obj=team)
+    return team
 
 
 @transaction.atomic
@@ -91,6 +106,7 @@ def user_create(
     user.set_password(password)
     user.full_clean()
     user.save()
+    audit_create(actor=actor, obj=user)
     return user
 
 
@@ -100,9 +116,11 @@ def user_update(*, actor: User, user: User, role: str, team: Team | None, is_act
         raise ValueError(f"Unknown role {role!r}.")
     if user.pk == actor.pk and (role != Role.ADMIN or not is_active):
         raise ValueError("You cannot remove your own admin role or deactivate yourself.")
+    before = snapshot(user, fields=["role", "team", "is_active", "is_staff", "is_superuser"])
     user.role = role
     user.team = team
     user.is_active = is_active
     user.is_staff = user.is_superuser = role == Role.ADMIN
     user.save(update_fields=["role", "team", "is_active", "is_staff", "is_superuser"])
+    audit_update(actor=actor, obj=user, before=before, action=AuditAction.PERMISSION_CHANGE)
     return user

@@ -7,6 +7,9 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from revline.audit.models import AuditAction
+from revline.audit.services import audit_update, snapshot
+
 from . import permissions
 from .models import User, Workspace
 
@@ -149,9 +152,11 @@ def workspace_update(
     origins = origins_parse(site_origins)
     workspace = workspace_get()
     workspace = Workspace.objects.select_for_update().get(pk=workspace.pk)
+    before = snapshot(workspace, fields=["site_origins", "tracking_requires_consent"])
     workspace.site_origins = "\n".join(origins)
     workspace.tracking_requires_consent = bool(tracking_requires_consent)
     workspace.save(update_fields=["site_origins", "tracking_requires_consent", "updated_at"])
+    audit_update(actor=actor, obj=workspace, before=before, action=AuditAction.SETTING_CHANGE)
     # Now for this request's own later reads, and again once other requests can see the change.
     tracking_rules_clear()
     transaction.on_commit(tracking_rules_clear)
@@ -162,7 +167,9 @@ def workspace_outbound_resume(*, actor: User) -> Workspace:
     """Lift the pause a restore put on outbound email: the admin confirms this copy is live."""
     permissions.require(permissions.is_admin(actor), "Only admins can resume sending.")
     workspace = Workspace.objects.select_for_update().get(pk=workspace_get().pk)
+    before = snapshot(workspace, fields=["outbound_paused_at", "outbound_paused_reason"])
     workspace.outbound_paused_at = None
     workspace.outbound_paused_reason = ""
     workspace.save(update_fields=["outbound_paused_at", "outbound_paused_reason", "updated_at"])
+    audit_update(actor=actor, obj=workspace, before=before, action=AuditAction.SETTING_CHANGE)
     return workspace

@@ -10,6 +10,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import transaction
 
+from revline.audit.models import AuditAction
+from revline.audit.services import audit_update, snapshot
 from revline.core import permissions
 from revline.core.models import User, Workspace
 from revline.core.workspace import workspace_get
@@ -260,10 +262,11 @@ def email_settings_update(
         raise ValidationError(errors)
     with transaction.atomic():
         workspace = Workspace.objects.select_for_update().get(pk=workspace_get().pk)
+        fields = ["email_from_name", "email_from_address", "postal_address"]
+        before = snapshot(workspace, fields=fields)
         workspace.email_from_name = from_name
         workspace.email_from_address = from_address
         workspace.postal_address = postal_address
-        workspace.save(
-            update_fields=["email_from_name", "email_from_address", "postal_address", "updated_at"]
-        )
+        workspace.save(update_fields=[*fields, "updated_at"])
+        audit_update(actor=actor, obj=workspace, before=before, action=AuditAction.SETTING_CHANGE)
     return workspace

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.core import permissions
 from revline.core.models import User
 from revline.webhooks import payloads as webhook_payloads
@@ -60,6 +61,18 @@ def tags_from_names(names: Iterable[str]) -> list[Tag]:
     return [existing[n] for n in cleaned]
 
 
+def _tag_names(instance: Contact | Company) -> list[str]:
+    return sorted(instance.tags.values_list("name", flat=True))
+
+
+def _tag_change(instance: Contact | Company, before: list[str] | None) -> dict[str, list[Any]]:
+    """Tags for the audit log: [old, new] when the edit set them to something else."""
+    if before is None:
+        return {}
+    after = _tag_names(instance)
+    return {"tags": [before, after]} if after != before else {}
+
+
 def _apply(instance: Any, fields: tuple[str, ...], data: dict[str, Any]) -> None:
     for field in fields:
         if field in data:
@@ -90,6 +103,7 @@ def contact_create(
         raise ValidationError({"email": "A contact with this email already exists."}) from exc
     if tags:
         contact.tags.set(tags_from_names(tags))
+    audit_create(actor=actor, obj=contact)
     events.contact_created(contact=contact, source=contact.source, actor=actor)
     event_emit(type="contact.created", payload=webhook_payloads.contact(contact))
     _scoring().contact_fit_refresh(contact=contact)
@@ -101,6 +115,8 @@ def contact_update(
     *, actor: User, contact: Contact, tags: Iterable[str] | None = None, **data: Any
 ) -> Contact:
     permissions.require(permissions.can_edit_people(actor))
+    before = snapshot(contact)
+    tags_before = _tag_names(contact) if tags is not None else None
     previous_company_id = contact.company_id
     _apply(contact, CONTACT_FIELDS, data)
     contact.full_clean(validate_constraints=False)
@@ -113,6 +129,7 @@ def contact_update(
         raise ValidationError({"email": "A contact with this email already exists."}) from exc
     if tags is not None:
         contact.tags.set(tags_from_names(tags))
+    audit_update(actor=actor, obj=contact, before=before, extra=_tag_change(contact, tags_before))
     _scoring().contact_fit_refresh(contact=contact, previous_company_id=previous_company_id)
     event_emit(type="contact.updated", payload=webhook_payloads.contact(contact))
     return contact
@@ -142,6 +159,7 @@ def company_create(*, actor: User | None, tags: Iterable[str] = (), **data: Any)
     company.save()
     if tags:
         company.tags.set(tags_from_names(tags))
+    audit_create(actor=actor, obj=company)
     _scoring().company_fit_refresh(company=company)
     return company
 
@@ -151,11 +169,14 @@ def company_update(
     *, actor: User, company: Company, tags: Iterable[str] | None = None, **data: Any
 ) -> Company:
     permissions.require(permissions.can_edit_people(actor))
+    before = snapshot(company)
+    tags_before = _tag_names(company) if tags is not None else None
     _apply(company, COMPANY_FIELDS, data)
     company.full_clean()
     company.save()
     if tags is not None:
         company.tags.set(tags_from_names(tags))
+    audit_update(actor=actor, obj=company, before=before, extra=_tag_change(company, tags_before))
     _scoring().company_fit_refresh(company=company)
     return company
 
@@ -241,6 +262,7 @@ def contact_delete(*, actor: User, contact: Contact) -> None:
     form submissions, lifecycle history). Their deals stay, without a contact."""
     permissions.require(permissions.is_admin(actor), "Only admins can delete contacts.")
     company_id = contact.company_id
+    audit_delete(actor=actor, obj=contact)
     contact.delete()
     _scoring().companies_score_refresh(company_ids=[company_id])
 
@@ -249,4 +271,5 @@ def contact_delete(*, actor: User, contact: Contact) -> None:
 def company_delete(*, actor: User, company: Company) -> None:
     """Delete the company; its contacts and deals stay, without a company."""
     permissions.require(permissions.is_admin(actor), "Only admins can delete companies.")
+    audit_delete(actor=actor, obj=company)
     company.delete()

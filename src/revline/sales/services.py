@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from revline.audit.services import audit_create, audit_update, snapshot
 from revline.core import money, permissions
 from revline.core.models import User
 from revline.email.sequence_services import sequences_on_deal_stage_changed
@@ -233,6 +234,7 @@ def deal_create(
     deal.amount_base = deal_amount_base(deal)
     deal.full_clean()
     deal.save()
+    audit_create(actor=actor, obj=deal)
     DealStageChange.objects.create(
         deal=deal, from_stage=None, to_stage=stage, changed_at=now, changed_by=actor
     )
@@ -281,11 +283,13 @@ def deal_update(*, actor: User, deal: Deal, **fields: object) -> Deal:
             raise ValidationError(
                 {"next_step": f"Keep the next step under {NEXT_STEP_MAX} characters."}
             )
+    before = snapshot(deal)
     for field, value in fields.items():
         setattr(deal, field, value)
     deal.amount_base = deal_amount_base(deal)
     deal.full_clean()
     deal.save()
+    audit_update(actor=actor, obj=deal, before=before)
     return deal
 
 
@@ -332,8 +336,10 @@ def deal_move_stage(
     if stage.pk == deal.stage_id:
         return deal
     previous = deal.stage
+    before = snapshot(deal, fields=["stage", "stage_changed_at"])
     _move(actor=actor, deal=deal, stage=stage, at=at or timezone.now())
     deal.save(update_fields=["stage", "stage_changed_at", "updated_at"])
+    audit_update(actor=actor, obj=deal, before=before)
     event_emit(
         type="deal.stage_changed",
         payload=webhook_payloads.deal(deal, from_stage_id=previous.pk, from_stage=previous.name),
@@ -370,6 +376,7 @@ def _deal_close(
     if deal.status != DealStatus.OPEN:
         raise ValidationError({"status": "This deal is already closed."})
     at = at or timezone.now()
+    before = snapshot(deal)
     _move(
         actor=actor,
         deal=deal,
@@ -393,6 +400,7 @@ def _deal_close(
             "updated_at",
         ]
     )
+    audit_update(actor=actor, obj=deal, before=before)
     if lost_to is not None:
         deal.competitors.add(lost_to)  # the competitor that won the deal was involved in it
     event_emit(
@@ -470,6 +478,7 @@ def deal_reopen(*, actor: User, deal: Deal) -> Deal:
         return deal
     stage = deal.pipeline.stages.filter(kind=StageKind.OPEN).order_by("-position").first()
     assert stage is not None
+    before = snapshot(deal)
     _move(actor=actor, deal=deal, stage=stage, at=timezone.now())
     deal.status = DealStatus.OPEN
     deal.closed_at = None
@@ -488,6 +497,7 @@ def deal_reopen(*, actor: User, deal: Deal) -> Deal:
             "updated_at",
         ]
     )
+    audit_update(actor=actor, obj=deal, before=before)
     return deal
 
 
