@@ -151,6 +151,9 @@ def test_erasure_asks_for_confirmation_first(client, admin_user):
     assert not Contact.objects.filter(pk=person.contact.pk).exists()
 
 
+# On PostgreSQL the import checks its next chunk in a second thread, on its own connection:
+# the erasure must be committed for that connection to see it, as it always is outside tests.
+@pytest.mark.django_db(transaction=True)
 def test_reimporting_an_erased_address_skips_the_row_with_the_reason(admin_user, tmp_path):
     from revline.people import import_services
 

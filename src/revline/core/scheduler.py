@@ -87,10 +87,7 @@ def run_due(
 def outbound_is_paused() -> bool:
     from revline.core.workspace import workspace_get
 
-    try:
-        return workspace_get().outbound_paused_at is not None
-    finally:
-        close_old_connections()
+    return workspace_get().outbound_paused_at is not None
 
 
 def run_forever(stop: threading.Event, *, jobs: list[Job] | None = None, tick: float = 1.0) -> None:

@@ -269,7 +269,7 @@ def experiment_update(*, actor: User, experiment: Experiment, spec: ExperimentSp
         return experiment
     experiment_validate(spec)
     with transaction.atomic():
-        locked = Experiment.objects.select_for_update().get(pk=experiment.pk)
+        locked = Experiment.objects.select_for_update(of=("self",)).get(pk=experiment.pk)
         if locked.status != ExperimentStatus.DRAFT:
             raise ValidationError("The experiment was started meanwhile; reload the page.")
         _apply(locked, spec)
@@ -312,7 +312,7 @@ def experiment_start(
     now = now or timezone.now()
     with transaction.atomic():
         locked = (
-            Experiment.objects.select_for_update()
+            Experiment.objects.select_for_update(of=("self",))
             .select_related("landing_page", "email")
             .get(pk=experiment.pk)
         )
