@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "revline.core.middleware.OutOfRangeInputMiddleware",
+    "revline.core.middleware.ApiIdempotencyMiddleware",
     "revline.audit.context.AuditContextMiddleware",
 ]
 
@@ -279,6 +280,8 @@ REVLINE_COLLECT_RATE_LIMIT = int(os.environ.get("REVLINE_COLLECT_RATE_LIMIT", "1
 # The links in sent emails (open pixel, clicks, unsubscribe) are fetched by mailbox providers
 # for many recipients from few addresses: a higher per-IP limit.
 REVLINE_EMAIL_RATE_LIMIT = int(os.environ.get("REVLINE_EMAIL_RATE_LIMIT", "6000"))
+# API calls per token per minute; over it the API answers 429 with Retry-After.
+REVLINE_API_RATE_LIMIT = int(os.environ.get("REVLINE_API_RATE_LIMIT", "600"))
 # The largest contact import file accepted (bytes).
 REVLINE_IMPORT_MAX_BYTES = int(os.environ.get("REVLINE_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 # Number of reverse proxies in front of Revline whose X-Forwarded-For may be trusted.

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 
 from revline.campaigns.models import Campaign
@@ -214,3 +215,176 @@ def test_links_of_an_unknown_campaign_are_404(api_as, marketer):
     assert (
         api.post("/campaigns/999/links", {"destination_url": "https://x.test"}).status_code == 404
     )
+
+
+# --- Delete, creatives, spend rows and spend imports -------------------------------------------
+
+
+@pytest.fixture
+def lp(marketer):
+    from revline.content.models import LandingPage
+    from revline.content.services import landing_page_save
+
+    return landing_page_save(
+        actor=marketer, page=LandingPage(slug="spring", title="Spring", headline="Hi")
+    )
+
+
+@pytest.mark.django_db
+def test_marketer_deletes_a_campaign_without_history(api_as, marketer, spring):
+    from revline.audit.models import AuditEntry
+
+    assert api_as(marketer).delete(f"/campaigns/{spring.pk}").status_code == 204
+    assert not Campaign.objects.exists()
+    assert AuditEntry.objects.filter(object_type="campaigns.campaign", action="delete").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_campaign_with_spend_is_not_deleted(api_as, marketer, spring):
+    api = api_as(marketer)
+    api.post(f"/campaigns/{spring.pk}/spend", {"date": "2025-01-02", "spend": "10"})
+    response = api.delete(f"/campaigns/{spring.pk}")
+    assert (response.status_code, error_fields(response)) == (422, ["campaign"])
+    assert Campaign.objects.filter(pk=spring.pk).exists()
+
+
+@pytest.mark.django_db
+def test_sales_people_cannot_delete_campaigns(api_as, rep_a, spring):
+    assert api_as(rep_a).delete(f"/campaigns/{spring.pk}").status_code == 403
+    assert Campaign.objects.filter(pk=spring.pk).exists()
+    assert api_as(rep_a).delete("/campaigns/999999").status_code == 403
+
+
+@pytest.mark.django_db
+def test_unknown_campaign_delete_is_404(api_as, marketer):
+    assert api_as(marketer).delete("/campaigns/999999").status_code == 404
+
+
+@pytest.mark.django_db
+def test_marketer_manages_creatives(api_as, marketer, rep_a, spring, lp):
+    from revline.campaigns.models import Creative
+
+    api = api_as(marketer)
+    created = api.post(
+        f"/campaigns/{spring.pk}/creatives",
+        {"name": "Search ad A", "cta_label": "Get the demo", "cta_action": "form",
+         "landing_page_id": lp.pk},
+    )  # fmt: skip
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    creative = Creative.objects.get()
+    assert (body["id"], body["landing_page"]["slug"], body["cta_url"]) == (
+        creative.pk, "spring", f"{settings.BASE_URL}/lp/spring",
+    )  # fmt: skip
+    assert body["tracked_url"].startswith(f"{settings.BASE_URL}/")
+    listed = api_as(rep_a).get(f"/campaigns/{spring.pk}/creatives", {"q": "search"}).json()
+    assert [row["id"] for row in listed["items"]] == [creative.pk]
+    assert api_as(rep_a).get(f"/campaigns/creatives/{creative.pk}").status_code == 200
+    patched = api.patch(f"/campaigns/creatives/{creative.pk}", {"headline": "Faster"})
+    assert (patched.status_code, patched.json()["headline"]) == (200, "Faster")
+    refused = api.patch(f"/campaigns/creatives/{creative.pk}", {"cta_action": "buy_now"})
+    assert (refused.status_code, error_fields(refused)) == (422, ["cta_action"])
+    assert api.delete(f"/campaigns/creatives/{creative.pk}").status_code == 204
+    assert not Creative.objects.exists()
+
+
+@pytest.mark.django_db
+def test_bad_creative_is_422_and_creates_nothing(api_as, marketer, spring):
+    from revline.campaigns.models import Creative
+
+    api = api_as(marketer)
+    no_page = api.post(
+        f"/campaigns/{spring.pk}/creatives",
+        {"name": "Ad", "cta_label": "Go", "cta_action": "form"},
+    )
+    assert (no_page.status_code, error_fields(no_page)) == (422, ["landing_page"])
+    bad_id = api.post(
+        f"/campaigns/{spring.pk}/creatives",
+        {"name": "Ad", "cta_label": "Go", "cta_action": "form", "landing_page_id": 999},
+    )
+    assert (bad_id.status_code, error_fields(bad_id)) == (422, ["landing_page_id"])
+    assert not Creative.objects.exists()
+
+
+@pytest.mark.django_db
+def test_sales_people_cannot_manage_creatives(api_as, marketer, rep_a, spring, lp):
+    from revline.campaigns.creative_services import creative_create
+    from revline.campaigns.models import Creative
+
+    creative = creative_create(
+        actor=marketer, campaign=spring, name="Ad", cta_label="Go", cta_action="form",
+        landing_page=lp,
+    )  # fmt: skip
+    api = api_as(rep_a)
+    body = {"name": "X", "cta_label": "Go", "cta_action": "form", "landing_page_id": lp.pk}
+    assert api.post(f"/campaigns/{spring.pk}/creatives", body).status_code == 403
+    assert api.patch(f"/campaigns/creatives/{creative.pk}", {"name": "X"}).status_code == 403
+    assert api.delete(f"/campaigns/creatives/{creative.pk}").status_code == 403
+    assert list(Creative.objects.values_list("name", flat=True)) == ["Ad"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/campaigns/999999/creatives", None),
+        (
+            "post",
+            "/campaigns/999999/creatives",
+            {"name": "A", "cta_label": "G", "cta_action": "form"},
+        ),
+        ("get", "/campaigns/creatives/999999", None),
+        ("patch", "/campaigns/creatives/999999", {"name": "X"}),
+        ("delete", "/campaigns/creatives/999999", None),
+        ("get", "/campaigns/CAMPAIGN/spend/999999", None),
+        ("patch", "/campaigns/CAMPAIGN/spend/999999", {"clicks": 1}),
+        ("get", "/campaigns/spend-imports/999999", None),
+    ],
+)
+@pytest.mark.django_db
+def test_unknown_ids_are_404(api_as, marketer, spring, method, path, body):
+    api = api_as(marketer)
+    path = path.replace("CAMPAIGN", str(spring.pk))
+    response = getattr(api, method)(path, *([] if body is None else [body]))
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_marketer_reads_and_corrects_a_spend_row(api_as, marketer, rep_a, spring):
+    api = api_as(marketer)
+    row = api.post(f"/campaigns/{spring.pk}/spend", {"date": "2025-01-02", "spend": "10"}).json()
+    assert api_as(rep_a).get(f"/campaigns/{spring.pk}/spend/{row['id']}").json()["spend"] == "10.00"
+    patched = api.patch(f"/campaigns/{spring.pk}/spend/{row['id']}", {"spend": "12.5", "clicks": 3})
+    assert (patched.status_code, patched.json()["spend"], patched.json()["clicks"]) == (
+        200, "12.50", 3,
+    )  # fmt: skip
+    bad = api.patch(f"/campaigns/{spring.pk}/spend/{row['id']}", {"spend": "-1"})
+    assert (bad.status_code, error_fields(bad)) == (422, ["spend"])
+    denied = api_as(rep_a).patch(f"/campaigns/{spring.pk}/spend/{row['id']}", {"clicks": 9})
+    assert denied.status_code == 403
+    assert api.get(f"/campaigns/{spring.pk}/spend/{row['id']}").json()["clicks"] == 3
+
+
+@pytest.mark.django_db
+def test_spend_imports_are_listed_for_marketers_only(api_as, marketer, rep_a, admin_user):
+    from django.utils import timezone
+
+    from revline.campaigns.models import SpendImport
+
+    mine = SpendImport.objects.create(
+        file_name="a.csv", file_sha256="0" * 64, layout="generic", uploaded_by=marketer
+    )
+    done = SpendImport.objects.create(
+        file_name="b.csv", file_sha256="1" * 64, layout="google_ads", uploaded_by=admin_user,
+        committed_at=timezone.now(), row_count=4,
+    )  # fmt: skip
+    others_draft = SpendImport.objects.create(
+        file_name="c.csv", file_sha256="2" * 64, layout="generic", uploaded_by=admin_user
+    )
+    api = api_as(marketer)
+    listed = api.get("/campaigns/spend-imports").json()
+    assert sorted(row["id"] for row in listed["items"]) == sorted([mine.pk, done.pk])
+    assert api.get(f"/campaigns/spend-imports/{done.pk}").json()["status"] == "committed"
+    assert api.get(f"/campaigns/spend-imports/{others_draft.pk}").status_code == 404
+    assert api.get("/campaigns/spend-imports", {"status": "bogus"}).status_code == 422
+    assert api_as(rep_a).get("/campaigns/spend-imports").status_code == 403
+    assert api_as(admin_user).get("/campaigns/spend-imports").json()["total"] == 3

@@ -473,3 +473,77 @@ def test_bad_activity_is_422_and_logs_nothing(api_as, rep_a, deal_a, body, field
     assert response.status_code == 422
     assert error_fields(response) == [field]
     assert Activity.objects.count() == 0
+
+
+# --- reopen and delete ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_rep_reopens_a_lost_deal(api_as, rep_a, pipeline, deal_a):
+    from revline.sales.services import deal_close_lost
+
+    deal_close_lost(actor=rep_a, deal=deal_a, reason=None, note="Went quiet")
+    response = api_as(rep_a).post(f"/deals/{deal_a.pk}/reopen")
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["stage"]["name"]) == ("open", "Negotiation")
+    deal_a.refresh_from_db()
+    assert (deal_a.status, deal_a.close_note, deal_a.closed_at) == ("open", "", None)
+
+
+@pytest.mark.django_db
+def test_reopen_is_refused_for_marketer_and_hidden_from_other_team(
+    api_as, rep_a, rep_b, marketer, pipeline, deal_a
+):
+    from revline.sales.services import deal_close_lost
+
+    deal_close_lost(actor=rep_a, deal=deal_a, reason=None, note="Went quiet")
+    assert api_as(marketer).post(f"/deals/{deal_a.pk}/reopen").status_code == 403
+    assert api_as(rep_b).post(f"/deals/{deal_a.pk}/reopen").status_code == 404
+    assert api_as(rep_a).post("/deals/999999/reopen").status_code == 404
+    deal_a.refresh_from_db()
+    assert deal_a.status == "lost"
+
+
+@pytest.mark.django_db
+def test_manager_of_the_team_deletes_a_deal(api_as, manager_a, deal_a):
+    from revline.audit.models import AuditEntry
+
+    response = api_as(manager_a).delete(f"/deals/{deal_a.pk}")
+    assert response.status_code == 204
+    assert not Deal.objects.filter(pk=deal_a.pk).exists()
+    assert AuditEntry.objects.filter(
+        action="delete", object_type="sales.deal", object_id=str(deal_a.pk)
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_rep_cannot_delete_a_deal_and_other_teams_do_not_see_it(
+    api_as, rep_a, rep_b, marketer, deal_a
+):
+    assert api_as(rep_a).delete(f"/deals/{deal_a.pk}").status_code == 403
+    assert api_as(marketer).delete(f"/deals/{deal_a.pk}").status_code == 403
+    assert api_as(rep_b).delete(f"/deals/{deal_a.pk}").status_code == 404
+    assert api_as(rep_a).delete("/deals/999999").status_code == 404
+    assert Deal.objects.filter(pk=deal_a.pk).exists()
+
+
+@pytest.mark.django_db
+def test_won_deal_is_not_deleted(api_as, rep_a, admin_user, deal_a):
+    from revline.sales.services import deal_close_won
+
+    deal_close_won(actor=rep_a, deal=deal_a, reason=None, note="Signed")
+    response = api_as(admin_user).delete(f"/deals/{deal_a.pk}")
+    assert response.status_code == 422
+    assert error_fields(response) == ["deal"]
+    assert Deal.objects.filter(pk=deal_a.pk).exists()
+
+
+@pytest.mark.django_db
+def test_next_step_is_set_through_patch(api_as, rep_a, deal_a):
+    response = api_as(rep_a).patch(f"/deals/{deal_a.pk}", {"next_step": "Send the contract"})
+    assert response.status_code == 200
+    assert response.json()["next_step"] == "Send the contract"
+    too_long = api_as(rep_a).patch(f"/deals/{deal_a.pk}", {"next_step": "x" * 201})
+    assert (too_long.status_code, error_fields(too_long)) == (422, ["next_step"])
+    deal_a.refresh_from_db()
+    assert deal_a.next_step == "Send the contract"

@@ -184,7 +184,7 @@ def test_token_use_is_recorded_once_per_hour(rep_a):
 
     # When the token is used three times in a row
     for _ in range(3):
-        assert api_token_authenticate(raw=issued.raw) == rep_a
+        assert api_token_authenticate(raw=issued.raw).user == rep_a
         ApiToken.objects.filter(pk=issued.token.pk).update(last_used_at=None)
     # Then one entry is written
     [entry] = entries(**token_entries)

@@ -3,6 +3,7 @@ import hashlib
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from revline.core import api_scopes
 from revline.core.models import ApiToken, Role
 from revline.core.services import (
     api_token_authenticate,
@@ -19,7 +20,7 @@ def test_token_is_stored_hashed_and_authenticates(rep_a):
     assert issued.raw.startswith("rl_")
     assert stored.digest == hashlib.sha256(issued.raw.encode()).hexdigest()
     assert issued.raw not in (stored.digest, stored.prefix)
-    assert api_token_authenticate(raw=issued.raw) == rep_a
+    assert api_token_authenticate(raw=issued.raw).user == rep_a
     assert stored.prefix == issued.raw[:10]
 
 
@@ -34,7 +35,7 @@ def test_revoked_token_and_inactive_user_do_not_authenticate(rep_a, rep_b):
     issued = api_token_issue(user=rep_a, name="CLI")
     with pytest.raises(PermissionDenied):
         api_token_revoke(actor=rep_b, token=issued.token)
-    assert api_token_authenticate(raw=issued.raw) == rep_a
+    assert api_token_authenticate(raw=issued.raw).user == rep_a
 
     api_token_revoke(actor=rep_a, token=issued.token)
 
@@ -48,7 +49,8 @@ def test_revoked_token_and_inactive_user_do_not_authenticate(rep_a, rep_b):
 def test_tokens_page_shows_the_token_once(client, rep_a):
     client.force_login(rep_a)
 
-    created = client.post("/settings/tokens/", {"name": "Zapier"})
+    every_area = {f"scope_{area}": "write" for area in api_scopes.AREAS}
+    created = client.post("/settings/tokens/", {"name": "Zapier", **every_area})
     raw = created.context["issued"].raw
     again = client.get("/settings/tokens/")
 

@@ -60,6 +60,11 @@ def test_only_admins_remove_and_an_unsubscribe_needs_a_reason(
 def test_topics_are_listed(api_as, marketer):  # noqa: F811
     Topic.objects.create(name="Events", description="Meetups")
 
-    assert api_as(marketer).get("/email/topics").json() == [
-        {"id": Topic.objects.get().pk, "name": "Events", "description": "Meetups"}
+    assert api_as(marketer).get("/email/topics").json()["items"] == [
+        {
+            "id": Topic.objects.get().pk,
+            "name": "Events",
+            "description": "Meetups",
+            "opt_out_count": 0,
+        }
     ]

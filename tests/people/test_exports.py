@@ -44,7 +44,9 @@ def test_contacts_csv_response(rep_a):
         actor=None, first_name="=cmd|' /C calc'!A0", last_name="Lee", email="ann@x.co",
         phone="+49 30 1234", company=acme, owner=rep_a, tags=["vip", "b"], country="DE",
     )  # fmt: skip
-    response = contacts_csv_response(contacts=Contact.objects.all(), filename="my list.csv")
+    response = contacts_csv_response(
+        contacts=Contact.objects.all(), viewer=rep_a, filename="my list.csv"
+    )
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="mylist.csv"'
     header, row = rows_of(response)

@@ -30,8 +30,9 @@ def verify_signature(
     expected = hmac.new(
         secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256
     ).hexdigest()
-    received = headers["Revline-Signature"].removeprefix("v1=")
-    return hmac.compare_digest(expected, received)
+    values = headers["Revline-Signature"].split(",")  # two during a secret rotation
+    received = [value.strip().removeprefix("v1=") for value in values]
+    return any(hmac.compare_digest(expected, value) for value in received)
 
 
 def emit_one(receiver, replies: list[Reply], **endpoint_kwargs) -> Delivery:

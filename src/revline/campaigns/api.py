@@ -5,32 +5,41 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
+from revline.content.models import LandingPage
 from revline.core import permissions
 from revline.core.api_support import active_user_or_422, api_user, related_or_422, split_relations
 from revline.core.models import User
 from revline.core.schemas import ErrorOut, LimitOffset
+from revline.quotes.models import Product
 from revline.tracking.models import TrackedLink
 from revline.tracking.services import link_create, redirect_url
 
-from . import selectors, services
-from .models import AdSpend, Campaign, Creative
+from . import creative_selectors, creative_services, selectors, services
+from .models import AdSpend, Campaign, Creative, SpendImport
 from .schemas import (
     AdSpendFilters,
     AdSpendIn,
     AdSpendOut,
+    AdSpendPatch,
     CampaignDetailOut,
     CampaignFilters,
     CampaignIn,
     CampaignOut,
     CampaignPatch,
+    CreativeFilters,
+    CreativeIn,
+    CreativeOut,
+    CreativePatch,
     LinkIn,
     LinkOut,
+    SpendImportFilters,
+    SpendImportOut,
 )
 
 router = Router(tags=["campaigns"])
@@ -155,6 +164,18 @@ def update_campaign(request: HttpRequest, campaign_id: int, payload: CampaignPat
     return _campaigns().get(pk=campaign.pk)
 
 
+@router.delete(
+    "/campaigns/{int:campaign_id}",
+    response={204: None, **ERRORS},
+    summary="Delete a campaign without touchpoints or spend (otherwise mark it completed)",
+)
+def delete_campaign(request: HttpRequest, campaign_id: int) -> Any:
+    actor = _marketer(request)
+    campaign = get_object_or_404(Campaign.objects.all(), pk=campaign_id)
+    services.campaign_delete(actor=actor, campaign=campaign)
+    return Status(204, None)
+
+
 @router.get(
     "/campaigns/{int:campaign_id}/links",
     response={200: list[LinkOut], 404: ErrorOut},
@@ -236,6 +257,50 @@ def record_spend(request: HttpRequest, campaign_id: int, payload: AdSpendIn) -> 
     return Status(201 if created else 200, _spend_out(row))
 
 
+def _spend_row(campaign_id: int, spend_id: int) -> AdSpend:
+    return get_object_or_404(AdSpend.objects.all(), pk=spend_id, campaign_id=campaign_id)
+
+
+@router.get(
+    "/campaigns/{int:campaign_id}/spend/{int:spend_id}",
+    response={200: AdSpendOut, 404: ErrorOut},
+    summary="One spend row",
+)
+def get_spend(request: HttpRequest, campaign_id: int, spend_id: int) -> Any:
+    return _spend_out(_spend_row(campaign_id, spend_id))
+
+
+@router.patch(
+    "/campaigns/{int:campaign_id}/spend/{int:spend_id}",
+    response={200: AdSpendOut, **ERRORS},
+    summary="Correct one spend row",
+)
+def update_spend(
+    request: HttpRequest, campaign_id: int, spend_id: int, payload: AdSpendPatch
+) -> Any:
+    actor = _marketer(request)
+    row = _spend_row(campaign_id, spend_id)
+    data = payload.model_dump(exclude_unset=True)
+    creative = row.creative
+    if "creative_id" in data:
+        creative = related_or_422(
+            Creative.objects.filter(campaign_id=campaign_id),
+            data["creative_id"],
+            field="creative_id",
+        )
+    updated = services.ad_spend_update(
+        actor=actor,
+        ad_spend=row,
+        day=data.get("date", row.date),
+        spend=data.get("spend", row.spend),
+        currency=data.get("currency", row.currency),
+        impressions=data.get("impressions", row.impressions),
+        clicks=data.get("clicks", row.clicks),
+        creative=creative,
+    )
+    return _spend_out(updated)
+
+
 @router.delete(
     "/campaigns/{int:campaign_id}/spend/{int:spend_id}",
     response={204: None, **ERRORS},
@@ -245,4 +310,135 @@ def delete_spend(request: HttpRequest, campaign_id: int, spend_id: int) -> Any:
     actor = _marketer(request)
     row = get_object_or_404(AdSpend.objects.all(), pk=spend_id, campaign_id=campaign_id)
     services.ad_spend_delete(actor=actor, ad_spend=row)
+    return Status(204, None)
+
+
+# --- Spend imports (uploading stays in the UI: it previews before writing) --------------------
+
+
+def _imports_visible_to(user: User) -> QuerySet[SpendImport]:
+    """Committed imports, and drafts of the user's own (an admin sees every draft)."""
+    imports = SpendImport.objects.select_related("uploaded_by")
+    if permissions.is_admin(user):
+        return imports
+    return imports.filter(Q(committed_at__isnull=False) | Q(uploaded_by=user))
+
+
+@router.get(
+    "/campaigns/spend-imports",
+    response={200: list[SpendImportOut], 403: ErrorOut},
+    summary="Ad-platform spend imports, newest first",
+)
+@paginate(LimitOffset)
+def list_spend_imports(request: HttpRequest, filters: Query[SpendImportFilters]) -> Any:
+    imports = _imports_visible_to(_marketer(request))
+    if filters.status:
+        imports = imports.filter(committed_at__isnull=filters.status == "draft")
+    if filters.layout:
+        imports = imports.filter(layout=filters.layout)
+    return imports.order_by(filters.sort, "-pk" if filters.sort.startswith("-") else "pk")
+
+
+@router.get(
+    "/campaigns/spend-imports/{int:import_id}",
+    response={200: SpendImportOut, 403: ErrorOut, 404: ErrorOut},
+    summary="One spend import",
+)
+def get_spend_import(request: HttpRequest, import_id: int) -> Any:
+    return get_object_or_404(_imports_visible_to(_marketer(request)), pk=import_id)
+
+
+# --- Creatives ---------------------------------------------------------------------------------
+
+
+def _creatives() -> QuerySet[Creative]:
+    return Creative.objects.select_related("link", "landing_page", "booking_user", "product")
+
+
+@router.get(
+    "/campaigns/{int:campaign_id}/creatives",
+    response={200: list[CreativeOut], 404: ErrorOut},
+    summary="The campaign's creatives",
+)
+@paginate(LimitOffset)
+def list_creatives(request: HttpRequest, campaign_id: int, filters: Query[CreativeFilters]) -> Any:
+    campaign = get_object_or_404(Campaign.objects.all(), pk=campaign_id)
+    creatives = _creatives().filter(campaign=campaign)
+    if filters.q:
+        creatives = creatives.filter(
+            Q(name__icontains=filters.q) | Q(headline__icontains=filters.q)
+        )
+    if filters.kind:
+        creatives = creatives.filter(kind=filters.kind)
+    if filters.cta_action:
+        creatives = creatives.filter(cta_action=filters.cta_action)
+    return creatives.order_by(filters.sort, "-pk" if filters.sort.startswith("-") else "pk")
+
+
+def _creative_targets(data: dict[str, Any]) -> dict[str, Any]:
+    related = split_relations(data, "landing_page", "booking_user", "product")
+    if "landing_page" in related:
+        data["landing_page"] = related_or_422(
+            LandingPage.objects.all(), related["landing_page"], field="landing_page_id"
+        )
+    if "booking_user" in related:
+        data["booking_user"] = active_user_or_422(related["booking_user"], field="booking_user_id")
+    if "product" in related:
+        data["product"] = related_or_422(
+            Product.objects.all(), related["product"], field="product_id"
+        )
+    return data
+
+
+@router.post(
+    "/campaigns/{int:campaign_id}/creatives",
+    response={201: CreativeOut, **ERRORS},
+    summary="Create a creative with its CTA and tracked link",
+)
+def create_creative(request: HttpRequest, campaign_id: int, payload: CreativeIn) -> Any:
+    actor = _marketer(request)
+    campaign = get_object_or_404(Campaign.objects.all(), pk=campaign_id)
+    data = _creative_targets(payload.model_dump())
+    creative = creative_services.creative_create(actor=actor, campaign=campaign, **data)
+    return Status(201, _creatives().get(pk=creative.pk))
+
+
+def _creative_or_404(creative_id: int) -> Creative:
+    creative = creative_selectors.creative_get(creative_id)
+    if creative is None:
+        raise Http404("No such creative.")
+    return creative
+
+
+@router.get(
+    "/campaigns/creatives/{int:creative_id}",
+    response={200: CreativeOut, 404: ErrorOut},
+    summary="A creative",
+)
+def get_creative(request: HttpRequest, creative_id: int) -> Any:
+    return _creative_or_404(creative_id)
+
+
+@router.patch(
+    "/campaigns/creatives/{int:creative_id}",
+    response={200: CreativeOut, **ERRORS},
+    summary="Change a creative's copy, kind, rep or product (action and page are fixed)",
+)
+def update_creative(request: HttpRequest, creative_id: int, payload: CreativePatch) -> Any:
+    actor = _marketer(request)
+    creative = _creative_or_404(creative_id)
+    data = _creative_targets(payload.model_dump(exclude_unset=True))
+    creative_services.creative_update(actor=actor, creative=creative, **data)
+    return _creatives().get(pk=creative.pk)
+
+
+@router.delete(
+    "/campaigns/creatives/{int:creative_id}",
+    response={204: None, **ERRORS},
+    summary="Delete a creative without touchpoints or spend",
+)
+def delete_creative(request: HttpRequest, creative_id: int) -> Any:
+    actor = _marketer(request)
+    creative = _creative_or_404(creative_id)
+    creative_services.creative_delete(actor=actor, creative=creative)
     return Status(204, None)

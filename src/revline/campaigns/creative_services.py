@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.content.models import LandingPage
 from revline.core import permissions
 from revline.core.models import User
@@ -138,6 +139,7 @@ def creative_create(
         utm_content=utm_slug(name),
     )
     creative.save(update_fields=["link"])
+    audit_create(actor=actor, obj=creative)
     return creative
 
 
@@ -157,6 +159,7 @@ def creative_update(*, actor: User | None, creative: Creative, **fields: Any) ->
         .select_related("campaign", "landing_page", "booking_user", "product")
         .get(pk=creative.pk)
     )
+    before = snapshot(updated)
     for field, value in fields.items():
         setattr(updated, field, value.strip() if isinstance(value, str) else value)
     errors = {
@@ -181,4 +184,21 @@ def creative_update(*, actor: User | None, creative: Creative, **fields: Any) ->
         updated.product = None
     updated.full_clean(exclude=["link"])
     updated.save()
+    audit_update(actor=actor, obj=updated, before=before)
     return updated
+
+
+@transaction.atomic
+def creative_delete(*, actor: User | None, creative: Creative) -> None:
+    """Delete a creative that has no touchpoints or spend yet. Its tracked link stays (a printed
+    ad may still carry it) and keeps crediting the campaign."""
+    _require_marketer(actor)
+    if creative.touchpoints.exists() or creative.spend.exists():
+        raise ValidationError(
+            {
+                "creative": "This creative has recorded touchpoints or spend that reports rely "
+                "on; it cannot be deleted."
+            }
+        )
+    audit_delete(actor=actor, obj=creative)
+    creative.delete()

@@ -2,11 +2,12 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from ninja import Field, Schema
-from pydantic import StringConstraints, ValidationInfo, field_validator
+from pydantic import ConfigDict, StringConstraints, ValidationInfo, field_validator
 
+from revline.core.listing import MAX_ID
 from revline.core.schemas import (
     CurrencyCode,
     InputSchema,
@@ -20,7 +21,7 @@ from revline.core.schemas import (
     UserRef,
 )
 
-from .models import CampaignStatus, Channel, Objective, SpendSource
+from .models import CampaignStatus, Channel, CreativeKind, CtaAction, Objective, SpendSource
 
 CampaignSort = Literal[
     "name", "-name", "start_date", "-start_date", "created_at", "-created_at", "budget", "-budget"
@@ -29,6 +30,8 @@ Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 Audience = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 GoalCount = Annotated[int, Field(ge=0, le=10_000_000)]
 Count = Annotated[int, Field(ge=0, le=10**15)]
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+Day = date  # a field named `date` would shadow the type in its own annotation
 
 
 class CampaignOut(Schema):
@@ -229,3 +232,140 @@ class AdSpendFilters(Schema):
     date_from: date | None = None
     date_to: date | None = None
     source: SpendSource | None = None
+
+
+class AdSpendPatch(PatchSchema):
+    """Correct a spend row; moving it onto a day that already has a row is refused."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"spend": "120.00", "clicks": 42}]}
+    )
+    clearable: ClassVar[frozenset[str]] = frozenset({"creative_id"})
+
+    date: Day | None = None
+    spend: MoneyIn | None = None
+    currency: CurrencyCode | None = None
+    impressions: Count | None = None
+    clicks: Count | None = None
+    creative_id: RecordId | None = None
+
+
+class SpendImportOut(Schema):
+    id: int
+    file_name: str
+    file_sha256: str
+    layout: SpendSource
+    status: Literal["draft", "committed"]
+    uploaded_by: UserRef | None
+    uploaded_at: datetime
+    committed_at: datetime | None
+    row_count: int
+    error_count: int
+
+    @staticmethod
+    def resolve_status(obj: Any) -> str:
+        return "committed" if obj.committed_at else "draft"
+
+
+class SpendImportFilters(Schema):
+    status: Literal["draft", "committed"] | None = None
+    layout: SpendSource | None = None
+    sort: Literal["uploaded_at", "-uploaded_at"] = "-uploaded_at"
+
+
+# --- Creatives ---------------------------------------------------------------------------------
+
+
+class CreativeLandingPageRef(Schema):
+    id: int
+    title: str
+    slug: str
+
+
+class CreativeProductRef(Schema):
+    id: int
+    name: str
+
+
+class CreativeOut(Schema):
+    id: int
+    campaign_id: int
+    kind: CreativeKind
+    name: str
+    headline: str
+    body: str
+    cta_label: str
+    cta_action: CtaAction
+    landing_page: CreativeLandingPageRef | None
+    booking_user: UserRef | None
+    product: CreativeProductRef | None
+    tracked_url: str = Field(..., description="Put this address in the ad: it records the click")
+    cta_url: str = Field(..., description="Where the tracked link leads")
+    created_at: datetime
+
+    @staticmethod
+    def resolve_tracked_url(obj: Any) -> str:
+        from .creative_selectors import tracked_url
+
+        return tracked_url(obj)
+
+    @staticmethod
+    def resolve_cta_url(obj: Any) -> str:
+        from .creative_selectors import cta_url
+
+        return cta_url(obj)
+
+
+class CreativeFilters(Schema):
+    q: Text200 = Field("", description="Matches the name or headline")
+    kind: CreativeKind | None = None
+    cta_action: CtaAction | None = None
+    sort: Literal["name", "-name", "created_at", "-created_at"] = "name"
+
+
+class CreativeIn(InputSchema):
+    """The CTA target must match the action: `landing_page_id` (a published page) for `form`,
+    `booking_user_id` for `book_meeting`, `product_id` for `buy_now`. Action and landing page
+    are fixed once created."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Search ad A",
+                    "kind": "ad",
+                    "headline": "Close deals faster",
+                    "cta_label": "Get the demo",
+                    "cta_action": "form",
+                    "landing_page_id": 1,
+                }
+            ]
+        },
+    )
+
+    name: Name200
+    kind: CreativeKind = CreativeKind.AD
+    headline: Text200 = ""
+    body: LongText = ""
+    cta_label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    cta_action: CtaAction
+    landing_page_id: RecordId | None = None
+    booking_user_id: RecordId | None = None
+    product_id: RecordId | None = None
+
+
+class CreativePatch(PatchSchema):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"headline": "Close deals 2x faster"}]}
+    )
+
+    name: Name200 | None = None
+    kind: CreativeKind | None = None
+    headline: Text200 | None = None
+    body: LongText | None = None
+    cta_label: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None
+    ) = None
+    booking_user_id: RecordId | None = None
+    product_id: RecordId | None = None

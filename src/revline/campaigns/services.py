@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from revline.audit.services import audit_create, audit_update, snapshot
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.core import permissions
 from revline.core.models import User
 from revline.segments.models import Segment
@@ -271,6 +271,22 @@ def campaign_update(*, actor: User | None, campaign: Campaign, **fields: Any) ->
     updated.save()
     audit_update(actor=actor, obj=updated, before=before)
     return updated
+
+
+@transaction.atomic
+def campaign_delete(*, actor: User | None, campaign: Campaign) -> None:
+    """Delete a campaign that has no history yet. Once touchpoints or spend are recorded the
+    campaign feeds attribution and ROI, so deleting it is refused: mark it completed instead."""
+    _require_marketer(actor)
+    if campaign.touchpoints.exists() or campaign.spend.exists():
+        raise ValidationError(
+            {
+                "campaign": "This campaign has recorded touchpoints or spend that reports rely "
+                "on; set its status to completed instead."
+            }
+        )
+    audit_delete(actor=actor, obj=campaign)
+    campaign.delete()
 
 
 # ---------------------------------------------------------------- ad spend

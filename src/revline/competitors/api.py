@@ -1,31 +1,38 @@
 """Competitors with their battlecards, and the win/loss report by competitor, over the JSON API.
 
-Everyone with a token reads; the numbers count only the deals the token's user may see.
+Everyone with a token reads; the numbers count only the deals the token's user may see. Sales
+managers, marketers and admins edit competitors; whoever may change a deal sets its competitors.
 """
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import ConfigDict, StringConstraints
 
+from revline.core import permissions
 from revline.core.api_support import api_user, related_or_422
 from revline.core.dates import day_start
 from revline.core.models import Team, User
-from revline.core.schemas import ErrorOut, LimitOffset, Text200
-from revline.sales.models import Pipeline
+from revline.core.schemas import ErrorOut, InputSchema, LimitOffset, Name100, PatchSchema, Text200
+from revline.sales.api_selectors import deals_for_api
+from revline.sales.models import Competitor, Deal, Pipeline
 
-from . import selectors
+from . import selectors, services
 from .report import CompetitorRow, Outcomes
 
 router = Router(tags=["competitors"])
 
 ERRORS: dict[int, Any] = {404: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS: dict[int, Any] = {403: ErrorOut, **ERRORS}
+ProfileText = Annotated[str, StringConstraints(max_length=services.TEXT_MAX)]
+Website = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 
 
 class CompetitorFilters(Schema):
@@ -159,6 +166,153 @@ def competitor_report(request: HttpRequest, filters: Query[ReportFilters]) -> An
     }
 
 
-@router.get("/competitors/{competitor_id}", response={200: CompetitorOut, **ERRORS})
+@router.get("/competitors/{int:competitor_id}", response={200: CompetitorOut, **ERRORS})
 def read_competitor(request: HttpRequest, competitor_id: int) -> Any:
     return get_object_or_404(selectors.competitors_with_counts(api_user(request)), pk=competitor_id)
+
+
+class CompetitorIn(InputSchema):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Pipedrive",
+                    "website": "https://www.pipedrive.com",
+                    "positioning": "Simple pipeline tool for small sales teams",
+                    "how_to_win": "Show marketing and sales in one place.",
+                }
+            ]
+        },
+    )
+
+    name: Name100
+    website: Website = ""
+    positioning: ProfileText = ""
+    strengths: ProfileText = ""
+    weaknesses: ProfileText = ""
+    pricing_notes: ProfileText = ""
+    how_to_win: ProfileText = ""
+    landmines: ProfileText = ""
+    proof_points: ProfileText = ""
+
+
+class CompetitorPatch(PatchSchema):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"landmines": "Ask about their API limits."}]},
+    )
+
+    name: Name100 | None = None
+    website: Website | None = None
+    positioning: ProfileText | None = None
+    strengths: ProfileText | None = None
+    weaknesses: ProfileText | None = None
+    pricing_notes: ProfileText | None = None
+    how_to_win: ProfileText | None = None
+    landmines: ProfileText | None = None
+    proof_points: ProfileText | None = None
+
+
+class DealCompetitorIn(InputSchema):
+    competitor_id: int = Field(examples=[3])
+
+
+class DealCompetitorOut(Schema):
+    id: int
+    name: str
+    website: str
+
+
+def _counted(request: HttpRequest, competitor_id: int) -> Competitor:
+    return selectors.competitors_with_counts(api_user(request)).get(pk=competitor_id)
+
+
+def _editor(request: HttpRequest) -> User:
+    user = api_user(request)
+    permissions.require(services.can_edit_competitors(user), services.COMPETITORS_DENIED)
+    return user
+
+
+@router.post(
+    "/competitors",
+    response={201: CompetitorOut, **WRITE_ERRORS},
+    summary="Add a competitor with its profile and battlecard; managers, marketers, admins",
+)
+def create_competitor(request: HttpRequest, payload: CompetitorIn) -> Any:
+    actor = _editor(request)
+    competitor = services.competitor_create(actor=actor, **payload.model_dump())
+    return Status(201, _counted(request, competitor.pk))
+
+
+@router.patch(
+    "/competitors/{int:competitor_id}",
+    response={200: CompetitorOut, **WRITE_ERRORS},
+    summary="Change a competitor's profile or battlecard (fields not sent are kept)",
+)
+def update_competitor(request: HttpRequest, competitor_id: int, payload: CompetitorPatch) -> Any:
+    actor = _editor(request)
+    competitor = get_object_or_404(Competitor.objects.all(), pk=competitor_id)
+    current = {
+        name: getattr(competitor, name) for name in ("name", "website", *services.PROFILE_FIELDS)
+    }
+    services.competitor_update(
+        actor=actor, competitor=competitor, **{**current, **payload.model_dump(exclude_unset=True)}
+    )
+    return _counted(request, competitor.pk)
+
+
+@router.delete(
+    "/competitors/{int:competitor_id}",
+    response={204: None, **WRITE_ERRORS},
+    summary="Delete a competitor no deal involves; managers, marketers, admins",
+)
+def delete_competitor(request: HttpRequest, competitor_id: int) -> Any:
+    actor = _editor(request)
+    competitor = get_object_or_404(Competitor.objects.all(), pk=competitor_id)
+    services.competitor_delete(actor=actor, competitor=competitor)
+    return Status(204, None)
+
+
+def _editable_deal(request: HttpRequest, deal_id: int) -> tuple[User, Deal]:
+    actor = api_user(request)
+    deal = get_object_or_404(deals_for_api(actor), pk=deal_id)
+    permissions.require(permissions.can_edit_deal(actor, deal), services.DEAL_DENIED)
+    return actor, deal
+
+
+@router.get(
+    "/deals/{int:deal_id}/competitors",
+    response={200: list[DealCompetitorOut], 404: ErrorOut},
+    summary="The competitors involved in a deal, by name",
+)
+def list_deal_competitors(request: HttpRequest, deal_id: int) -> Any:
+    deal = get_object_or_404(deals_for_api(api_user(request)), pk=deal_id)
+    return selectors.deal_competitors(deal)
+
+
+@router.post(
+    "/deals/{int:deal_id}/competitors",
+    response={200: list[DealCompetitorOut], **WRITE_ERRORS},
+    summary="Record that a competitor is involved in the deal (again is a no-op)",
+)
+def add_deal_competitor(request: HttpRequest, deal_id: int, payload: DealCompetitorIn) -> Any:
+    actor, deal = _editable_deal(request, deal_id)
+    competitor = related_or_422(
+        Competitor.objects.all(), payload.competitor_id, field="competitor_id"
+    )
+    assert competitor is not None
+    services.deal_competitor_add(actor=actor, deal=deal, competitor=competitor)
+    return selectors.deal_competitors(deal)
+
+
+@router.delete(
+    "/deals/{int:deal_id}/competitors/{int:competitor_id}",
+    response={204: None, **WRITE_ERRORS},
+    summary="Take a competitor off the deal (not the one a lost deal went to)",
+)
+def remove_deal_competitor(request: HttpRequest, deal_id: int, competitor_id: int) -> Any:
+    actor, deal = _editable_deal(request, deal_id)
+    competitor = get_object_or_404(Competitor.objects.all(), pk=competitor_id)
+    services.deal_competitor_remove(actor=actor, deal=deal, competitor=competitor)
+    return Status(204, None)

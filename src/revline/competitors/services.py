@@ -1,8 +1,9 @@
 """Writes for competitors: their profile and battlecard, and the competitors involved in a deal."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.core import permissions
 from revline.core.models import Role, User
 from revline.sales.models import Competitor, Deal, DealStatus
@@ -67,6 +68,7 @@ def competitor_create(
     competitor = Competitor(name=_clean_name(name))
     _apply(competitor, website=website, profile=profile)
     competitor.save()
+    audit_create(actor=actor, obj=competitor)
     return competitor
 
 
@@ -77,12 +79,27 @@ def competitor_update(
     permissions.require(can_edit_competitors(actor), COMPETITORS_DENIED)
     name = _clean_name(name, exclude_pk=competitor.pk)
     fresh = Competitor.objects.get(pk=competitor.pk)
+    before = snapshot(fresh)
     fresh.name = name
     _apply(fresh, website=website, profile=profile)
     fresh.save()
+    audit_update(actor=actor, obj=fresh, before=before)
     # Changed on a copy, so a refused change leaves the caller's instance as stored.
     competitor.refresh_from_db()
     return competitor
+
+
+@transaction.atomic
+def competitor_delete(*, actor: User, competitor: Competitor) -> None:
+    """Delete a competitor no deal involves; the win/loss report needs the ones that do."""
+    permissions.require(can_edit_competitors(actor), COMPETITORS_DENIED)
+    involved = Deal.objects.filter(models.Q(competitors=competitor) | models.Q(lost_to=competitor))
+    if involved.exists():
+        raise ValidationError(
+            {"competitor": f"{competitor.name} is involved in deals: the win/loss report needs it."}
+        )
+    audit_delete(actor=actor, obj=competitor)
+    competitor.delete()
 
 
 def deal_competitor_add(*, actor: User | None, deal: Deal, competitor: Competitor) -> bool:

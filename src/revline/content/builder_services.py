@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.core import permissions
 from revline.core.models import User
 
@@ -49,15 +50,31 @@ def form_create(*, actor: User, form: Form) -> Form:
         required=True,
         position=1,
     )
+    audit_create(actor=actor, obj=form)
     return form
 
 
+@transaction.atomic
 def form_update(*, actor: User, form: Form) -> Form:
     _require_marketer(actor)
     _check_redirect_path(form)
     form.full_clean()
+    stored = Form.objects.get(pk=form.pk)
     form.save()
+    audit_update(actor=actor, obj=form, before=snapshot(stored))
     return form
+
+
+@transaction.atomic
+def form_delete(*, actor: User, form: Form) -> None:
+    """Delete a form that has never been submitted; one with submissions is kept as evidence."""
+    _require_marketer(actor)
+    if form.submissions.exists():
+        raise ValidationError(
+            {"form": "This form has submissions, which hold consent records; it cannot be deleted."}
+        )
+    audit_delete(actor=actor, obj=form)
+    form.delete()
 
 
 def _field_errors(field: FormField, existing: Sequence[FormField]) -> dict[str, str]:
@@ -105,7 +122,9 @@ def form_field_save(*, actor: User, field: FormField) -> FormField:
         field.options = field.options[:1]
     if errors := _field_errors(field, existing):
         raise ValidationError(errors)
-    if field.pk is None:
+    created = field.pk is None
+    before = {} if created else snapshot(FormField.objects.get(pk=field.pk))
+    if created:
         last = form.fields.aggregate(last=Max("position"))["last"] or 0
         field.position = last + 1
     field.full_clean(validate_unique=False, validate_constraints=False)
@@ -114,13 +133,19 @@ def form_field_save(*, actor: User, field: FormField) -> FormField:
             field.save()
     except IntegrityError as exc:
         raise ValidationError({"name": "This form already has a field with that key."}) from exc
+    if created:
+        audit_create(actor=actor, obj=field)
+    else:
+        audit_update(actor=actor, obj=field, before=before)
     return field
 
 
+@transaction.atomic
 def form_field_delete(*, actor: User, field: FormField) -> None:
     _require_marketer(actor)
     if field.name == "email":
         raise ValidationError("The email field cannot be removed: it identifies the contact.")
+    audit_delete(actor=actor, obj=field)
     field.delete()
 
 

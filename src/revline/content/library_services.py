@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.campaigns.models import Campaign
 from revline.core import permissions
 from revline.core.models import User
@@ -152,7 +153,9 @@ def content_item_create(
         },
         item=None,
     )
-    return ContentItem.objects.create(**values)
+    item = ContentItem.objects.create(**values)
+    audit_create(actor=actor, obj=item)
+    return item
 
 
 @transaction.atomic
@@ -188,9 +191,11 @@ def content_item_update(
         },
         item=item,
     )
+    before = snapshot(item)
     for field, value in values.items():
         setattr(item, field, value)
     item.save()
+    audit_update(actor=actor, obj=item, before=before)
     return item
 
 
@@ -202,8 +207,10 @@ def content_item_set_status(*, actor: User, item: ContentItem, status: str) -> C
         raise ValidationError({"status": problem})
     if problem := publish_date_problem(status, item.publish_date):
         raise ValidationError({"status": f"{problem} Set one first."})
+    before = snapshot(item)
     item.status = status
     item.save(update_fields=["status", "updated_at"])
+    audit_update(actor=actor, obj=item, before=before)
     return item
 
 
@@ -213,6 +220,16 @@ def content_item_move(*, actor: User, item: ContentItem, publish_date: date) -> 
     permissions.require(permissions.can_manage_marketing(actor), WRITE_DENIED)
     if problem := move_problem(item, publish_date):
         raise ValidationError({"publish_date": problem})
+    before = snapshot(item)
     item.publish_date = publish_date
     item.save(update_fields=["publish_date", "updated_at"])
+    audit_update(actor=actor, obj=item, before=before)
     return item
+
+
+@transaction.atomic
+def content_item_delete(*, actor: User, item: ContentItem) -> None:
+    """Remove an item from the library; its touchpoints stay, no longer credited to it."""
+    permissions.require(permissions.can_manage_marketing(actor), WRITE_DENIED)
+    audit_delete(actor=actor, obj=item)
+    item.delete()

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.core import permissions
 from revline.core.models import User
 from revline.email.delivery_services import double_opt_in_request
@@ -76,8 +77,44 @@ def landing_page_save(*, actor: User, page: LandingPage) -> LandingPage:
             errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationError(errors)
+    stored = LandingPage.objects.filter(pk=page.pk).first() if page.pk else None
     page.save()
+    if stored is None:
+        audit_create(actor=actor, obj=page)
+    else:
+        audit_update(actor=actor, obj=page, before=snapshot(stored))
     return page
+
+
+LANDING_PAGE_DENIED = "Only marketers and admins manage landing pages."
+
+
+@transaction.atomic
+def landing_page_set_published(*, actor: User, page: LandingPage, published: bool) -> LandingPage:
+    """Publish or unpublish a page; the public URL answers 404 while it is unpublished."""
+    permissions.require(permissions.can_manage_marketing(actor), LANDING_PAGE_DENIED)
+    before = snapshot(page)
+    page.is_published = published
+    page.save(update_fields=["is_published", "updated_at"])
+    audit_update(actor=actor, obj=page, before=before)
+    return page
+
+
+@transaction.atomic
+def landing_page_delete(*, actor: User, page: LandingPage) -> None:
+    """Delete a page nobody has used yet. A page with submissions (they cascade, and hold
+    consent evidence) or with creatives whose links lead to it is refused: unpublish it."""
+    permissions.require(permissions.can_manage_marketing(actor), LANDING_PAGE_DENIED)
+    if page.submissions.exists():
+        raise ValidationError(
+            {"page": "This page has form submissions, which hold consent records; unpublish it."}
+        )
+    if page.creatives.exists():
+        raise ValidationError(
+            {"page": "Creatives' tracked links lead to this page; unpublish it instead."}
+        )
+    audit_delete(actor=actor, obj=page)
+    page.delete()
 
 
 def page_view_record(

@@ -1,13 +1,46 @@
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 
+from . import api_scopes
 from .models import Role, Team, User
+
+ACCESS_CHOICES = [("none", "No access"), ("read", "Read"), ("write", "Read and write")]
 
 
 class TokenForm(forms.Form):
+    """A token's name and, per API area, its access. The token never does more than its user's
+    role allows; scopes narrow it further."""
+
     name = forms.CharField(
         max_length=100, help_text="What the token is for, e.g. 'Zapier' or 'BI export'."
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for area, description in api_scopes.AREAS.items():
+            self.fields[f"scope_{area}"] = forms.ChoiceField(
+                label=area.capitalize(),
+                help_text=description,
+                choices=ACCESS_CHOICES,
+                initial="write",
+            )
+
+    def scope_fields(self) -> list[forms.BoundField]:
+        return [self[f"scope_{area}"] for area in api_scopes.AREAS]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        scopes = [
+            f"{area}:{cleaned[f'scope_{area}']}"
+            for area in api_scopes.AREAS
+            if cleaned.get(f"scope_{area}", "none") != "none"
+        ]
+        if not scopes and not self.errors:
+            raise forms.ValidationError("Give the token access to at least one area.")
+        cleaned["scopes"] = scopes
+        return cleaned
 
 
 class TeamForm(forms.ModelForm):

@@ -51,6 +51,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # `<area>:read` / `<area>:write` strings (core/api_scopes.py); tokens made before scopes
+    # existed got every scope, which is what they could do then.
+    scopes = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -59,9 +62,36 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
-class DealVisibility(models.TextChoices):
-    TEAM = "team", "Sales reps and managers see their own and their team's deals"
-    ALL = "all", "Everyone sees every deal"
+class IdempotencyRecord(models.Model):
+    """The first answer to an API write sent with an `Idempotency-Key`, replayed on repeats.
+
+    A row without `status_code` is a request still running: a concurrent repeat gets 409."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    body_sha256 = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.BinaryField(blank=True, default=b"")
+    content_type = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token", "key"], name="idempotency_token_key_uniq")
+        ]
+
+
+class RecordVisibility(models.TextChoices):
+    """Which records of one object type sales reps and managers see (core.visibility)."""
+
+    ALL = "all", "All records"
+    TEAM = "team", "Their team's records (and unowned ones)"
+    OWN = "own", "Their own records (and unowned ones)"
+
+
+DealVisibility = RecordVisibility  # the deal setting came first; older code names it so
 
 
 class Workspace(models.Model):
@@ -82,8 +112,18 @@ class Workspace(models.Model):
     postal_address = models.TextField(
         blank=True, help_text="Your postal address, printed in the footer of every marketing email"
     )
+    # Record-level visibility per object type; see core.visibility and docs/permissions.md.
     deal_visibility = models.CharField(
-        max_length=10, choices=DealVisibility.choices, default=DealVisibility.TEAM
+        max_length=10, choices=RecordVisibility.choices, default=RecordVisibility.TEAM
+    )
+    contact_visibility = models.CharField(
+        max_length=10, choices=RecordVisibility.choices, default=RecordVisibility.ALL
+    )
+    company_visibility = models.CharField(
+        max_length=10, choices=RecordVisibility.choices, default=RecordVisibility.ALL
+    )
+    activity_visibility = models.CharField(
+        max_length=10, choices=RecordVisibility.choices, default=RecordVisibility.ALL
     )
     quote_approval_discount = models.DecimalField(
         max_digits=5,

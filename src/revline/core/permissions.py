@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 
-from .models import DealVisibility, Role, User
+from .models import RecordVisibility, Role, User
 
 if TYPE_CHECKING:
     from revline.sales.models import Deal
@@ -51,26 +51,18 @@ def can_edit_deal(user: User, deal: Deal) -> bool:
 
 
 def sees_only_team_deals(user: User) -> bool:
-    """Whether the workspace limits `user` to their own and their team's deals (and unowned ones).
+    """Whether the workspace narrows the deals `user` sees (to their team's or their own, plus
+    unowned ones); see core.visibility. Admins and marketers always see every deal: marketing
+    measures pipeline and revenue."""
+    from .visibility import scope_for  # visibility asks this module who is an admin
 
-    Admins and marketers always see every deal: marketing measures pipeline and revenue.
-    """
-    if is_admin(user) or user.role not in SALES_ROLES:
-        return False
-    from .workspace import workspace_get  # workspace imports this module
-
-    return workspace_get().deal_visibility == DealVisibility.TEAM
+    return scope_for(user, "deal") != RecordVisibility.ALL
 
 
 def can_view_deal(user: User, deal: Deal) -> bool:
-    if not user.is_active:
-        return False
-    if not sees_only_team_deals(user):
-        return True
-    if deal.owner_id is None or deal.owner_id == user.pk:
-        return True
-    owner_team_id = deal.owner.team_id if deal.owner else None
-    return user.team_id is not None and owner_team_id == user.team_id
+    from .visibility import can_view_deal as visible
+
+    return visible(user, deal)
 
 
 def can_approve_quote(user: User, owner: User | None) -> bool:

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Schema
+from ninja.errors import HttpError
 from ninja.pagination import PaginationBase
 from pydantic import (
     AfterValidator,
@@ -20,6 +21,7 @@ from pydantic import (
     field_validator,
 )
 
+from . import cursor
 from .models import Role
 
 CENT = Decimal("0.01")
@@ -138,25 +140,59 @@ class ErrorOut(Schema):
 
 
 class LimitOffset(PaginationBase):
-    """`?limit=&offset=`; the response carries the total count of matching records."""
+    """`?limit=` with `?offset=` or `?cursor=`; the response carries the total count of matching
+    records and `next_cursor` for the page after this one (null on the last page)."""
 
     class Input(Schema):
         limit: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
-        offset: int = Field(0, ge=0)
+        offset: int = Field(0, ge=0, le=10_000_000)
+        cursor: str | None = Field(
+            None, max_length=2000, description="`next_cursor` of the previous page"
+        )
 
     class Output(Schema):
         items: list[Any]
         total: int
         limit: int
         offset: int
+        next_cursor: str | None = None
 
     def paginate_queryset(
         self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
     ) -> Any:
         offset, limit = pagination.offset, pagination.limit
+        if isinstance(queryset, list):  # a few routes page an already computed list
+            return {
+                "items": queryset[offset : offset + limit],
+                "total": len(queryset),
+                "limit": limit,
+                "offset": offset,
+                "next_cursor": None,
+            }
+        keys = cursor.sort_keys(queryset)
+        page_source = queryset if keys is None else cursor.ordered(queryset, keys)
+        if pagination.cursor:
+            if keys is None:
+                raise HttpError(422, "This list cannot be paged with a cursor; use offset.")
+            if offset:
+                raise HttpError(422, "Send either offset or cursor, not both.")
+            try:
+                after = cursor.cursor_decode(pagination.cursor, keys)
+                page_source = page_source.filter(cursor.after_filter(keys, after))
+                rows = list(page_source[: limit + 1])
+            except (cursor.CursorInvalid, ValueError, DjangoValidationError) as exc:
+                raise HttpError(
+                    422, str(exc) or "This cursor is not valid; start again without one."
+                ) from exc
+        else:
+            rows = list(page_source[offset : offset + limit + 1])
+        next_cursor = None
+        if len(rows) > limit and keys is not None:
+            next_cursor = cursor.cursor_encode(keys, cursor.row_values(rows[limit - 1], keys))
         return {
-            "items": queryset[offset : offset + limit],
+            "items": rows[:limit],
             "total": queryset.count(),
             "limit": limit,
             "offset": offset,
+            "next_cursor": next_cursor,
         }

@@ -11,6 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from revline.audit.models import AuditAction
+from revline.audit.services import audit_event
+
 from .models import TwoFactorDevice, User
 
 ISSUER = "Revline"
@@ -49,6 +52,18 @@ def _totp_step(secret: str, code: str, now: datetime) -> int | None:
         if hmac.compare_digest(totp.generate_otp(step), code):
             return step
     return None
+
+
+def _audit_twofactor(user: User, *, on: bool) -> None:
+    # Recorded on the user, so it shows in the user's history beside role changes.
+    audit_event(
+        action=AuditAction.SETTING_CHANGE,
+        actor=user,
+        object_type=user._meta.label_lower,
+        object_id=user.pk,
+        object_label=str(user),
+        changes={"two_factor": [not on, on]},
+    )
 
 
 def twofactor_enabled(*, user: User) -> bool:
@@ -102,6 +117,7 @@ def twofactor_confirm(*, user: User, code: str) -> list[str]:
     device.last_used_step = step
     device.recovery_codes = [_recovery_digest(c) for c in codes]
     device.save(update_fields=["confirmed_at", "last_used_step", "recovery_codes"])
+    _audit_twofactor(user, on=True)
     return codes
 
 
@@ -132,6 +148,7 @@ def twofactor_verify(*, user: User, code: str) -> bool:
     return True
 
 
+@transaction.atomic
 def twofactor_disable(*, user: User, password: str, code: str) -> None:
     """Turn two-factor off; needs the password and a valid code (or recovery code)."""
     if not user.check_password(password):
@@ -139,3 +156,4 @@ def twofactor_disable(*, user: User, password: str, code: str) -> None:
     if not twofactor_verify(user=user, code=code):
         raise ValidationError({"code": "That code is not valid."})
     TwoFactorDevice.objects.filter(user=user).delete()
+    _audit_twofactor(user, on=False)

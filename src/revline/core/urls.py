@@ -52,6 +52,11 @@ urlpatterns = [
     path("settings/users/<int:pk>/", views.user_edit, name="user_edit"),
     path("settings/workspace/", workspace_views.workspace_settings, name="workspace_settings"),
     path(
+        "settings/workspace/visibility",
+        workspace_views.workspace_visibility_view,
+        name="workspace_visibility",
+    ),
+    path(
         "settings/workspace/resume-sending",
         workspace_views.workspace_outbound_resume_view,
         name="workspace_outbound_resume",

@@ -38,7 +38,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     issued = None
     if request.method == "POST" and form.is_valid():
-        issued = services.api_token_issue(user=user, name=form.cleaned_data["name"])
+        issued = services.api_token_issue(
+            user=user, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"]
+        )
         form = TokenForm()
     context = {"form": form, "issued": issued, "tokens": ApiToken.objects.filter(user=user)}
     return render(request, "core/tokens.html", context)
@@ -82,7 +84,7 @@ def users(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Team {team.name} created.")
             return redirect("users")
     context = {
-        "users": User.objects.select_related("team").order_by("username"),
+        "users": selectors.users_with_twofactor().order_by("username"),
         "teams": selectors.teams_with_counts(),
         "user_form": user_form,
         "team_form": team_form,

@@ -11,7 +11,7 @@ from revline.audit.models import AuditAction
 from revline.audit.services import audit_update, snapshot
 
 from . import permissions
-from .models import User, Workspace
+from .models import RecordVisibility, User, Workspace
 
 MAX_ORIGINS = 50
 MAX_ORIGIN_LENGTH = 200
@@ -163,6 +163,34 @@ def workspace_update(
     return workspace
 
 
+@transaction.atomic
+def workspace_visibility_update(
+    *, actor: User, contact: str, company: str, deal: str, activity: str
+) -> Workspace:
+    """Set which records of each type sales reps and managers see ("all", "team" or "own"; see
+    core.visibility). Admins only; an unknown value changes nothing."""
+    permissions.require(
+        permissions.is_admin(actor), "Only admins can change the workspace settings."
+    )
+    values = {"contact": contact, "company": company, "deal": deal, "activity": activity}
+    allowed = set(RecordVisibility.values)
+    errors = {
+        f"{kind}_visibility": "Choose all, team or own."
+        for kind, value in values.items()
+        if value not in allowed
+    }
+    if errors:
+        raise ValidationError(errors)
+    fields = [f"{kind}_visibility" for kind in values]
+    workspace = Workspace.objects.select_for_update().get(pk=workspace_get().pk)
+    before = snapshot(workspace, fields=fields)
+    for kind, value in values.items():
+        setattr(workspace, f"{kind}_visibility", value)
+    workspace.save(update_fields=[*fields, "updated_at"])
+    audit_update(actor=actor, obj=workspace, before=before, action=AuditAction.SETTING_CHANGE)
+    return workspace
+
+
 def workspace_outbound_resume(*, actor: User) -> Workspace:
     """Lift the pause a restore put on outbound email: the admin confirms this copy is live."""
     permissions.require(permissions.is_admin(actor), "Only admins can resume sending.")
@@ -173,3 +201,62 @@ def workspace_outbound_resume(*, actor: User) -> Workspace:
     workspace.save(update_fields=["outbound_paused_at", "outbound_paused_reason", "updated_at"])
     audit_update(actor=actor, obj=workspace, before=before, action=AuditAction.SETTING_CHANGE)
     return workspace
+
+
+_VISIBILITY_KINDS = ("contact", "company", "deal", "activity")
+_EMAIL_FIELDS = {
+    "email_from_name": "from_name",
+    "email_from_address": "from_address",
+    "postal_address": "postal_address",
+}
+
+
+@transaction.atomic
+def workspace_settings_patch(*, actor: User, **values: object) -> Workspace:
+    """Change any of the workspace settings at once (the API's PATCH): the tracking settings, the
+    record visibility and the email sender, each through its own service and rules. Fields left
+    out keep their value; all or nothing. Error keys are the workspace's field names."""
+    from revline.email.template_services import email_settings_update
+
+    permissions.require(
+        permissions.is_admin(actor), "Only admins can change the workspace settings."
+    )
+    workspace = workspace_get()
+    tracking = ("site_origins", "tracking_requires_consent")
+    visibility = [f"{kind}_visibility" for kind in _VISIBILITY_KINDS]
+    unknown = set(values) - {*tracking, *visibility, *_EMAIL_FIELDS}
+    if unknown:
+        raise ValueError(f"Unknown workspace settings: {sorted(unknown)}")
+    if any(key in values for key in tracking):
+        workspace_update(
+            actor=actor,
+            site_origins=str(values.get("site_origins", workspace.site_origins)),
+            tracking_requires_consent=bool(
+                values.get("tracking_requires_consent", workspace.tracking_requires_consent)
+            ),
+        )
+    if any(key in values for key in visibility):
+        workspace_visibility_update(
+            actor=actor,
+            **{
+                kind: str(
+                    values.get(f"{kind}_visibility", getattr(workspace, f"{kind}_visibility"))
+                )
+                for kind in _VISIBILITY_KINDS
+            },
+        )
+    if any(key in values for key in _EMAIL_FIELDS):
+        try:
+            email_settings_update(
+                actor=actor,
+                **{
+                    argument: str(values.get(field, getattr(workspace, field)))
+                    for field, argument in _EMAIL_FIELDS.items()
+                },
+            )
+        except ValidationError as exc:
+            names = {argument: field for field, argument in _EMAIL_FIELDS.items()}
+            raise ValidationError(
+                {names.get(key, key): messages for key, messages in exc.message_dict.items()}
+            ) from exc
+    return workspace_get()

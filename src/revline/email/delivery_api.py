@@ -1,9 +1,10 @@
-"""The suppression list and topics over the JSON API. Marketers and admins read and add;
-only admins remove an address from the suppression list."""
+"""The suppression list and subscription topics over the JSON API. Marketers and admins read
+and add; only admins remove an address from the suppression list."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
@@ -12,9 +13,10 @@ from ninja.pagination import paginate
 from revline.core import permissions
 from revline.core.api_support import api_user
 from revline.core.models import User
-from revline.core.schemas import ErrorOut, LimitOffset
+from revline.core.schemas import ErrorOut, InputSchema, LimitOffset
 
 from . import delivery_services as services
+from .api_schemas import EmailTopicIn, EmailTopicPatch
 from .models import Suppression, SuppressionReason, Topic
 
 router = Router(tags=["email"])
@@ -34,23 +36,35 @@ class SuppressionOut(Schema):
 class SuppressionFilters(Schema):
     q: str = Field("", max_length=200, description="Part of the address")
     reason: SuppressionReason | None = None
+    sort: Literal["address", "-address", "created_at", "-created_at"] = "address"
 
 
-class SuppressionIn(Schema):
-    address: str = Field(max_length=254)
-    note: str = Field("", max_length=150)
+class SuppressionIn(InputSchema):
+    address: str = Field(max_length=254, examples=["someone@example.com"])
+    note: str = Field("", max_length=150, examples=["Asked by phone"])
 
 
-class SuppressionRemoveIn(Schema):
+class SuppressionRemoveIn(InputSchema):
     reason: str = Field(
         "", max_length=500, description="Required for unsubscribed and complaint entries"
     )
 
 
-class TopicOut(Schema):
+class EmailTopicOut(Schema):
     id: int
     name: str
     description: str
+    opt_out_count: int
+
+    @staticmethod
+    def resolve_opt_out_count(obj: Any) -> int:
+        count = getattr(obj, "opt_out_count", None)
+        return obj.opt_outs.count() if count is None else int(count)
+
+
+class EmailTopicFilters(Schema):
+    q: str = Field("", max_length=200, description="Part of the name or description")
+    sort: Literal["name", "-name"] = "name"
 
 
 def _marketer(request: HttpRequest) -> User:
@@ -66,12 +80,21 @@ def _marketer(request: HttpRequest) -> User:
 @paginate(LimitOffset)
 def list_suppressions(request: HttpRequest, filters: Query[SuppressionFilters]) -> Any:
     _marketer(request)
-    rows = Suppression.objects.order_by("address")
+    rows = Suppression.objects.all()
     if filters.q:
         rows = rows.filter(address__icontains=filters.q.strip())
     if filters.reason:
         rows = rows.filter(reason=filters.reason)
-    return rows
+    return rows.order_by(filters.sort, "-pk" if filters.sort.startswith("-") else "pk")
+
+
+@router.get(
+    "/email/suppressions/{int:suppression_id}",
+    response={200: SuppressionOut, 403: ErrorOut, 404: ErrorOut},
+)
+def get_suppression(request: HttpRequest, suppression_id: int) -> Any:
+    _marketer(request)
+    return get_object_or_404(Suppression.objects.all(), pk=suppression_id)
 
 
 @router.post("/email/suppressions", response={201: SuppressionOut, **ERRORS})
@@ -94,7 +117,57 @@ def remove_suppression(
     return Status(204, None)
 
 
-@router.get("/email/topics", response={200: list[TopicOut], 403: ErrorOut})
-def list_topics(request: HttpRequest) -> Any:
+def _topics() -> QuerySet[Topic]:
+    return Topic.objects.annotate(opt_out_count=Count("opt_outs"))
+
+
+@router.get("/email/topics", response={200: list[EmailTopicOut], 403: ErrorOut})
+@paginate(LimitOffset)
+def list_topics(request: HttpRequest, filters: Query[EmailTopicFilters]) -> Any:
     _marketer(request)
-    return Topic.objects.order_by("name")
+    rows = _topics()
+    if filters.q:
+        q = filters.q.strip()
+        rows = rows.filter(Q(name__icontains=q) | Q(description__icontains=q))
+    return rows.order_by(filters.sort, "-pk" if filters.sort.startswith("-") else "pk")
+
+
+@router.post(
+    "/email/topics",
+    response={201: EmailTopicOut, **ERRORS},
+    summary="Add a subscription topic to the preference centre",
+)
+def create_topic(request: HttpRequest, payload: EmailTopicIn) -> Any:
+    actor = _marketer(request)
+    topic = services.topic_create(actor=actor, **payload.model_dump())
+    return Status(201, _topics().get(pk=topic.pk))
+
+
+@router.get(
+    "/email/topics/{int:topic_id}", response={200: EmailTopicOut, 403: ErrorOut, 404: ErrorOut}
+)
+def get_topic(request: HttpRequest, topic_id: int) -> Any:
+    _marketer(request)
+    return get_object_or_404(_topics(), pk=topic_id)
+
+
+@router.patch("/email/topics/{int:topic_id}", response={200: EmailTopicOut, **ERRORS})
+def update_topic(request: HttpRequest, topic_id: int, payload: EmailTopicPatch) -> Any:
+    actor = _marketer(request)
+    topic = get_object_or_404(Topic.objects.all(), pk=topic_id)
+    data = {"name": topic.name, "description": topic.description}
+    data.update(payload.model_dump(exclude_unset=True))
+    services.topic_update(actor=actor, topic=topic, **data)
+    return _topics().get(pk=topic.pk)
+
+
+@router.delete(
+    "/email/topics/{int:topic_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut},
+    summary="Delete a topic and its opt-outs; its emails go on without a topic",
+)
+def delete_topic(request: HttpRequest, topic_id: int) -> Any:
+    actor = _marketer(request)
+    topic = get_object_or_404(Topic.objects.all(), pk=topic_id)
+    services.topic_delete(actor=actor, topic=topic)
+    return Status(204, None)

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.content.models import Form
 from revline.core import permissions
 from revline.core.models import User
@@ -97,7 +98,9 @@ def suppression_add_manual(*, actor: User, address: str, note: str = "") -> Supp
     if Suppression.objects.filter(address=normalized).exists():
         raise ValidationError({"address": "This address is already on the suppression list."})
     source = f"Added by {actor.get_username()}" + (f": {note.strip()}" if note.strip() else "")
-    row, _ = suppression_add(address=normalized, reason=SuppressionReason.MANUAL, source=source)
+    with transaction.atomic():
+        row, _ = suppression_add(address=normalized, reason=SuppressionReason.MANUAL, source=source)
+        audit_create(actor=actor, obj=row)
     return row
 
 
@@ -137,6 +140,7 @@ def suppression_remove(*, actor: User, suppression: Suppression, reason: str = "
         actor.get_username(),
         reason,
     )
+    audit_delete(actor=actor, obj=suppression)
     suppression.delete()
 
 
@@ -210,31 +214,39 @@ def preferences_save(
 # --- Topics -------------------------------------------------------------------------------------
 
 
-def _topic_save(topic: Topic) -> Topic:
+def _topic_save(topic: Topic, *, actor: User, before: dict[str, Any] | None) -> Topic:
     topic.name = " ".join(topic.name.split())
     topic.description = topic.description.strip()
     if Topic.objects.filter(name__iexact=topic.name).exclude(pk=topic.pk).exists():
         raise ValidationError({"name": "A topic with this name already exists."})
     topic.full_clean(validate_unique=False)
-    topic.save()
+    with transaction.atomic():
+        topic.save()
+        if before is None:
+            audit_create(actor=actor, obj=topic)
+        else:
+            audit_update(actor=actor, obj=topic, before=before)
     return topic
 
 
 def topic_create(*, actor: User, name: str, description: str = "") -> Topic:
     permissions.require(permissions.can_manage_marketing(actor))
-    return _topic_save(Topic(name=name, description=description))
+    return _topic_save(Topic(name=name, description=description), actor=actor, before=None)
 
 
 def topic_update(*, actor: User, topic: Topic, name: str, description: str = "") -> Topic:
     permissions.require(permissions.can_manage_marketing(actor))
+    before = snapshot(topic)
     topic.name, topic.description = name, description
-    return _topic_save(topic)
+    return _topic_save(topic, actor=actor, before=before)
 
 
 def topic_delete(*, actor: User, topic: Topic) -> None:
     """Delete the topic and its opt-outs; emails of the topic keep going out, without a topic."""
     permissions.require(permissions.can_manage_marketing(actor))
-    topic.delete()
+    with transaction.atomic():
+        audit_delete(actor=actor, obj=topic)
+        topic.delete()
 
 
 # --- Bounces and complaints --------------------------------------------------------------------

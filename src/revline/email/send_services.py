@@ -43,6 +43,7 @@ from django.db.models.functions import Lower
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.core import permissions
 from revline.core.models import User
 from revline.core.workspace import workspace_get
@@ -256,7 +257,9 @@ def email_create(*, actor: User, **fields: Any) -> Email:
     email.from_email = email.from_email or workspace.email_from_address
     _copy_content(email, email.template)
     _clean(email)
-    email.save()
+    with transaction.atomic():
+        email.save()
+        audit_create(actor=actor, obj=email)
     return email
 
 
@@ -265,13 +268,29 @@ def email_update(*, actor: User, email: Email, **fields: Any) -> Email:
     _require_marketer(actor)
     if email.status != EmailStatus.DRAFT:
         raise ValidationError("Only a draft can be edited: cancel the schedule first.")
+    before = snapshot(email)
     for name in EDITABLE_FIELDS:
         if name in fields:
             setattr(email, name, fields[name])
     _copy_content(email, email.template)
     _clean(email)
-    email.save()
+    with transaction.atomic():
+        email.save()
+        audit_update(actor=actor, obj=email, before=before)
     return email
+
+
+def email_delete(*, actor: User, email: Email) -> None:
+    """Delete a campaign email that never went out (draft or cancelled, no sends). An email
+    with sends is the record of what people received, so it stays."""
+    _require_marketer(actor)
+    if email.kind != EmailKind.CAMPAIGN:
+        raise ValidationError("Automated emails are removed with their sequence step.")
+    if email.status not in (EmailStatus.DRAFT, EmailStatus.CANCELLED) or email.sends.exists():
+        raise ValidationError("Only a draft that was never sent can be deleted.")
+    with transaction.atomic():
+        audit_delete(actor=actor, obj=email)
+        email.delete()
 
 
 def _check_ready(email: Email) -> None:
@@ -307,23 +326,29 @@ def email_schedule(
         raise ValidationError({"scheduled_at": "Choose a time in the future."})
     if email.status != EmailStatus.DRAFT:
         raise ValidationError("Only a draft can be scheduled.")
+    before = snapshot(email, fields=["status", "scheduled_at"])
     _copy_content(email, email.template)
     _check_ready(email)
     email.status = EmailStatus.SCHEDULED
     email.scheduled_at = at
-    email.save()
+    with transaction.atomic():
+        email.save()
+        audit_update(actor=actor, obj=email, before=before)
     return email
 
 
 def email_cancel(*, actor: User, email: Email) -> Email:
     """A scheduled email goes back to draft (nothing was sent yet)."""
     _require_marketer(actor)
-    updated = Email.objects.filter(pk=email.pk, status=EmailStatus.SCHEDULED).update(
-        status=EmailStatus.DRAFT, scheduled_at=None, updated_at=timezone.now()
-    )
-    if not updated:
-        raise ValidationError("Only a scheduled email can be cancelled.")
-    email.refresh_from_db()
+    before = snapshot(email, fields=["status", "scheduled_at"])
+    with transaction.atomic():
+        updated = Email.objects.filter(pk=email.pk, status=EmailStatus.SCHEDULED).update(
+            status=EmailStatus.DRAFT, scheduled_at=None, updated_at=timezone.now()
+        )
+        if not updated:
+            raise ValidationError("Only a scheduled email can be cancelled.")
+        email.refresh_from_db()
+        audit_update(actor=actor, obj=email, before=before)
     return email
 
 
@@ -332,10 +357,13 @@ def email_send_now(*, actor: User, email: Email, now: datetime | None = None) ->
     _require_marketer(actor)
     if email.status != EmailStatus.DRAFT:
         raise ValidationError("Only a draft can be sent.")
+    before = snapshot(email, fields=["status", "started_at"])
     _copy_content(email, email.template)
     _check_ready(email)
     email.save()
-    return email_start(email=email, now=now)
+    started = email_start(email=email, now=now)
+    audit_update(actor=actor, obj=started, before=before)
+    return started
 
 
 def email_send_test(*, actor: User, email: Email, to: str, contact: Contact | None = None) -> None:

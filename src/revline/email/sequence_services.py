@@ -20,6 +20,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.core import permissions
 from revline.core.models import User
 from revline.people.models import Contact, LifecycleStage
@@ -169,6 +170,7 @@ def sequence_create(
     )
     _sequence_clean(sequence)
     sequence.save()
+    audit_create(actor=actor, obj=sequence)
     return sequence
 
 
@@ -189,16 +191,19 @@ def sequence_update(*, actor: User, sequence: Sequence, **fields: Any) -> Sequen
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    before = snapshot(sequence)
     for field, value in fields.items():
         setattr(sequence, field, value)
     _sequence_clean(sequence)
     sequence.save()
+    audit_update(actor=actor, obj=sequence, before=before)
     return sequence
 
 
 @transaction.atomic
 def sequence_delete(*, actor: User, sequence: Sequence) -> None:
     _require_marketer(actor)
+    audit_delete(actor=actor, obj=sequence)
     sequence.delete()
 
 
@@ -325,6 +330,7 @@ def sequence_step_add(
     order.insert(position, step.pk)
     _renumber(sequence, order, inserted=step.pk)
     step.refresh_from_db()
+    audit_create(actor=actor, obj=step)
     return step
 
 
@@ -339,10 +345,12 @@ def sequence_step_update(
 ) -> SequenceStep:
     _require_marketer(actor)
     config = _with_new_email(actor, step.kind, config, new_email_template_id, new_email_name)
+    before = snapshot(step, fields=["config"])
     step.config = step_config_clean(
         kind=step.kind, config=config, sequence=step.sequence, position=step.position
     )
     step.save(update_fields=["config"])
+    audit_update(actor=actor, obj=step, before=before)
     return step
 
 
@@ -352,6 +360,7 @@ def sequence_step_remove(*, actor: User, step: SequenceStep) -> None:
     _require_marketer(actor)
     sequence = step.sequence
     order = [s.pk for s in _steps(sequence) if s.pk != step.pk]
+    audit_delete(actor=actor, obj=step)
     step.delete()
     _renumber(sequence, order)
 
@@ -469,6 +478,24 @@ def enrollment_remove(*, actor: User, enrollment: Enrollment, now: datetime | No
     _require_marketer(actor)
     name = actor.get_full_name() or actor.get_username()
     return _hand_exit(enrollment, reason=f"Removed by {name}", now=now or timezone.now())
+
+
+def enrollment_add(
+    *, actor: User, sequence: Sequence, contact: Contact, now: datetime | None = None
+) -> Enrollment:
+    """Enrol a contact by hand, under the same rules as a trigger (active sequence, re-entry,
+    no customers or unsubscribed contacts in marketing sequences); ValidationError says why not."""
+    _require_marketer(actor)
+    if sequence.status != SequenceStatus.ACTIVE:
+        raise ValidationError("Only an active sequence takes new contacts: activate it first.")
+    if sequence.is_marketing and (reason := _marketing_exit_reason(contact)):
+        raise ValidationError({"contact_id": f"This contact cannot enter: {reason.lower()}."})
+    enrollment = enrollment_create(sequence=sequence, contact=contact, now=now)
+    if enrollment is None:
+        raise ValidationError(
+            {"contact_id": "This contact is in the sequence now, or was and may not re-enter."}
+        )
+    return enrollment
 
 
 def enrollments_exit_marketing(

@@ -11,7 +11,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from revline.audit.models import AuditAction
-from revline.audit.services import audit_update, snapshot
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.core import permissions
 from revline.core.models import User, Workspace
 from revline.core.workspace import workspace_get
@@ -149,7 +149,9 @@ def template_create(
     )
     template = EmailTemplate(created_by=actor)
     _apply(template, data)
-    template.save()
+    with transaction.atomic():
+        template.save()
+        audit_create(actor=actor, obj=template)
     return template
 
 
@@ -175,23 +177,28 @@ def template_update(
         blocks=blocks,
         html=html,
     )
+    before = snapshot(template)
     _apply(template, data)
-    template.save()
+    with transaction.atomic():
+        template.save()
+        audit_update(actor=actor, obj=template, before=before)
     return template
 
 
 def template_duplicate(*, actor: User, template: EmailTemplate) -> EmailTemplate:
     """A copy named "Copy of …" that the actor owns."""
     _require_marketer(actor)
-    copy = EmailTemplate.objects.create(
-        name=f"Copy of {template.name}"[:MAX_NAME],
-        subject=template.subject,
-        preheader=template.preheader,
-        body_format=template.body_format,
-        blocks=list(template.blocks or []),
-        html=template.html,
-        created_by=actor,
-    )
+    with transaction.atomic():
+        copy = EmailTemplate.objects.create(
+            name=f"Copy of {template.name}"[:MAX_NAME],
+            subject=template.subject,
+            preheader=template.preheader,
+            body_format=template.body_format,
+            blocks=list(template.blocks or []),
+            html=template.html,
+            created_by=actor,
+        )
+        audit_create(actor=actor, obj=copy)
     return copy
 
 
@@ -199,7 +206,9 @@ def template_delete(*, actor: User, template: EmailTemplate) -> None:
     """Delete the template. Emails made from it keep their own copy of the content (their
     template link becomes empty), so nothing sent or scheduled changes."""
     _require_marketer(actor)
-    template.delete()
+    with transaction.atomic():
+        audit_delete(actor=actor, obj=template)
+        template.delete()
 
 
 def template_render_for(*, content: EmailContent, contact: Contact | None) -> RenderedEmail:

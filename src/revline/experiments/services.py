@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.content.models import LandingPage
 from revline.core import permissions
 from revline.core.models import User
@@ -236,6 +237,7 @@ def experiment_create(*, actor: User, spec: ExperimentSpec) -> Experiment:
         _apply(experiment, spec)
         experiment.save()
         _variants_write(experiment, spec.variants)
+        audit_create(actor=actor, obj=experiment)
     return experiment
 
 
@@ -262,25 +264,60 @@ def experiment_update(*, actor: User, experiment: Experiment, spec: ExperimentSp
             raise ValidationError(
                 {"name": ["Give the experiment a name (200 characters at most)."]}
             )
-        Experiment.objects.filter(pk=experiment.pk).update(
-            name=name, hypothesis=spec.hypothesis.strip()
-        )
-        experiment.refresh_from_db()
+        with transaction.atomic():
+            before = snapshot(stored)
+            Experiment.objects.filter(pk=experiment.pk).update(
+                name=name, hypothesis=spec.hypothesis.strip()
+            )
+            experiment.refresh_from_db()
+            audit_update(actor=actor, obj=experiment, before=before)
         return experiment
     experiment_validate(spec)
     with transaction.atomic():
         locked = Experiment.objects.select_for_update(of=("self",)).get(pk=experiment.pk)
         if locked.status != ExperimentStatus.DRAFT:
             raise ValidationError("The experiment was started meanwhile; reload the page.")
+        before = snapshot(locked)
+        variants_before = _variants_summary(locked)
         _apply(locked, spec)
         locked.save()
         locked.variants.all().delete()
         _variants_write(locked, spec.variants)
+        variants_after = _variants_summary(locked)
+        extra = {"variants": [variants_before, variants_after]}
+        audit_update(
+            actor=actor,
+            obj=locked,
+            before=before,
+            extra=extra if variants_before != variants_after else None,
+        )
     experiment.refresh_from_db()
     return experiment
 
 
-def _spec_of(experiment: Experiment) -> ExperimentSpec:
+def _variants_summary(experiment: Experiment) -> list[list[object]]:
+    return [
+        [v.key, v.name, v.weight, v.is_control, v.cta_label, v.subject, v.landing_page_id]
+        for v in experiment.variants.order_by("position", "pk")
+    ]
+
+
+@transaction.atomic
+def experiment_delete(*, actor: User, experiment: Experiment) -> None:
+    """Delete a draft. A started experiment has exposures (people's history): it is stopped,
+    not deleted."""
+    _require_manager(actor)
+    locked = Experiment.objects.select_for_update(of=("self",)).get(pk=experiment.pk)
+    if locked.status != ExperimentStatus.DRAFT or locked.exposures.exists():
+        raise ValidationError(
+            {"status": "Only a draft experiment is deleted; stop a started one instead."}
+        )
+    audit_delete(actor=actor, obj=locked)
+    locked.delete()
+
+
+def experiment_spec(experiment: Experiment) -> ExperimentSpec:
+    """The spec the experiment was saved with (what editing starts from)."""
     return ExperimentSpec(
         name=experiment.name,
         kind=experiment.kind,
@@ -320,7 +357,7 @@ def experiment_start(
             raise ValidationError(
                 f"The experiment is {locked.get_status_display().lower()}; only a draft starts."
             )
-        experiment_validate(_spec_of(locked))
+        experiment_validate(experiment_spec(locked))
         running = Experiment.objects.filter(status=ExperimentStatus.RUNNING).exclude(pk=locked.pk)
         if locked.landing_page is not None:
             other = running.filter(landing_page=locked.landing_page).first()
@@ -331,9 +368,11 @@ def experiment_start(
                 f"“{other.name}” is already running on this "
                 f"{'page' if locked.landing_page_id else 'email'}; stop it first."
             )
+        before = snapshot(locked, fields=("status", "started_at"))
         locked.status = ExperimentStatus.RUNNING
         locked.started_at = now
         locked.save(update_fields=["status", "started_at"])
+        audit_update(actor=actor, obj=locked, before=before)
     experiment.refresh_from_db()
     return experiment
 
@@ -344,15 +383,18 @@ def experiment_stop(
     """Running -> stopped: from now on nobody is assigned and nothing more is recorded."""
     _require_manager(actor)
     now = now or timezone.now()
-    stopped = Experiment.objects.filter(pk=experiment.pk, status=ExperimentStatus.RUNNING).update(
-        status=ExperimentStatus.STOPPED, stopped_at=now
-    )
-    if not stopped:
+    with transaction.atomic():
+        before = {"status": ExperimentStatus.RUNNING.value, "stopped_at": None}
+        stopped = Experiment.objects.filter(
+            pk=experiment.pk, status=ExperimentStatus.RUNNING
+        ).update(status=ExperimentStatus.STOPPED, stopped_at=now)
         experiment.refresh_from_db()
-        raise ValidationError(
-            f"The experiment is {experiment.get_status_display().lower()}; only a running one stops."
-        )
-    experiment.refresh_from_db()
+        if not stopped:
+            raise ValidationError(
+                f"The experiment is {experiment.get_status_display().lower()}; "
+                "only a running one stops."
+            )
+        audit_update(actor=actor, obj=experiment, before=before)
     return experiment
 
 

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.core import permissions
 from revline.core.models import Role, User
 
@@ -225,7 +226,7 @@ def feedback_create(
         raise ValidationError({"occurred_at": "The time must be timezone-aware."})
     contact, company = _links(contact, deal, company)
     mood = sentiment_of(text)
-    return FeedbackItem.objects.create(
+    item = FeedbackItem.objects.create(
         source=FeedbackSource.MANUAL,
         source_id=None,
         text=text,
@@ -238,13 +239,68 @@ def feedback_create(
         occurred_at=occurred_at,
         created_by=actor,
     )
+    audit_create(actor=actor, obj=item)
+    return item
 
 
+_UNSET = object()
+
+
+@transaction.atomic
+def feedback_update(
+    *,
+    actor: User,
+    item: FeedbackItem,
+    text: str | None = None,
+    score: int | object | None = _UNSET,
+    occurred_at: datetime | None = None,
+    topic: Topic | object | None = _UNSET,
+) -> FeedbackItem:
+    """Change what was said (text, score, time) of feedback entered by hand, by its author or an
+    editor; move any item to another topic (or none), by an editor. Arguments left out keep
+    their value; on any error nothing changes. A later theme run may move the item again."""
+    permissions.require(can_read_feedback(actor), "You cannot change feedback.")
+    own_fields = text is not None or score is not _UNSET or occurred_at is not None
+    if own_fields:
+        permissions.require(
+            can_delete_item(actor, item),
+            "Only feedback entered by hand is changed, by its author or an editor.",
+        )
+    if topic is not _UNSET:
+        permissions.require(can_edit_feedback(actor), EDIT_DENIED)
+    before = snapshot(item)
+    if text is not None:
+        text = text.strip()
+        if not text:
+            raise ValidationError({"text": "Write what the customer said."})
+        if len(text) > MAX_TEXT:
+            raise ValidationError({"text": f"Keep it under {MAX_TEXT:,} characters."})
+        mood = sentiment_of(text)
+        item.text, item.sentiment, item.sentiment_score = text, mood.label, mood.score
+    if score is not _UNSET:
+        assert score is None or isinstance(score, int)
+        _check_score(score)
+        item.score = score
+    if occurred_at is not None:
+        if timezone.is_naive(occurred_at):
+            raise ValidationError({"occurred_at": "The time must be timezone-aware."})
+        item.occurred_at = occurred_at
+    if topic is not _UNSET:
+        assert topic is None or isinstance(topic, Topic)
+        item.topic = topic
+        item.topic_weight = 0.0
+    item.save()
+    audit_update(actor=actor, obj=item, before=before)
+    return item
+
+
+@transaction.atomic
 def feedback_delete(*, actor: User, item: FeedbackItem) -> None:
     permissions.require(
         can_delete_item(actor, item),
         "Only feedback entered by hand is deleted, by its author or an editor.",
     )
+    audit_delete(actor=actor, obj=item)
     item.delete()
 
 
@@ -535,9 +591,11 @@ def topic_rename(*, actor: User, topic: Topic, name: str) -> Topic:
         raise ValidationError({"name": f"Keep the name under {TOPIC_NAME_MAX} characters."})
     if Topic.objects.filter(name__iexact=name).exclude(pk=topic.pk).exists():
         raise ValidationError({"name": "Another topic has that name; merge the two instead."})
+    before = snapshot(topic, fields=("name", "is_renamed"))
     topic.name = name
     topic.is_renamed = True
     topic.save(update_fields=["name", "is_renamed", "updated_at"])
+    audit_update(actor=actor, obj=topic, before=before)
     return topic
 
 
@@ -547,11 +605,14 @@ def topic_merge(*, actor: User, topic: Topic, into: Topic) -> Topic:
     permissions.require(can_edit_feedback(actor), EDIT_DENIED)
     if topic.pk == into.pk:
         raise ValidationError({"into": "Choose another topic to merge into."})
+    before = snapshot(into, fields=("top_terms", "name"))
     FeedbackItem.objects.filter(topic=topic).update(topic=into)
     into.top_terms = themes.merged_terms(into.top_terms, topic.top_terms)
     if not into.is_renamed:
         into.name = themes.auto_name(into.top_terms)
     into.save(update_fields=["top_terms", "name", "updated_at"])
+    audit_update(actor=actor, obj=into, before=before)
+    audit_delete(actor=actor, obj=topic)
     topic.delete()
     return into
 
@@ -572,6 +633,7 @@ def topic_split(*, actor: User, topic: Topic, now: datetime | None = None) -> To
         )
         raise ValidationError({"topic": message}) from exc
     stay, leave = result.topics[0], result.topics[1]
+    before = snapshot(topic, fields=("top_terms", "name"))
     topic.top_terms = stay.terms
     if not topic.is_renamed:
         topic.name = themes.auto_name(stay.terms)
@@ -582,6 +644,8 @@ def topic_split(*, actor: User, topic: Topic, now: datetime | None = None) -> To
         run=topic.run,
         created_at=now or timezone.now(),
     )
+    audit_update(actor=actor, obj=topic, before=before)
+    audit_create(actor=actor, obj=new)
     updates = [
         FeedbackItem(
             pk=rows[i][0],

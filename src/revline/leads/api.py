@@ -2,6 +2,7 @@
 scoring rules and predictive model runs. Routes call the same services as the pages."""
 
 from collections.abc import Callable
+from datetime import time
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -11,14 +12,21 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from revline.campaigns.models import Campaign
+from revline.content.models import Form
 from revline.core import permissions
 from revline.core.api_support import api_user, related_or_422
-from revline.core.models import User
+from revline.core.models import Team, User
 from revline.core.schemas import ErrorOut, LimitOffset
 from revline.people.models import Contact
 
-from . import api_selectors, handoff_services, predictive_services, scoring_services
-from .models import EngagementRule, FitRule, Handoff
+from . import (
+    api_selectors,
+    handoff_selectors,
+    handoff_services,
+    predictive_services,
+    scoring_services,
+)
+from .models import EngagementRule, FitRule, Handoff, RoutingRule
 from .schemas import (
     ContactMoveIn,
     ContactScoreOut,
@@ -34,8 +42,15 @@ from .schemas import (
     HandoffPage,
     HandoffReassignIn,
     HandoffRejectIn,
+    LeadSettingsOut,
+    LeadSettingsPatch,
     LifecycleOut,
     ModelRunOut,
+    RoutingRuleFilters,
+    RoutingRuleIn,
+    RoutingRuleMoveIn,
+    RoutingRuleOut,
+    RoutingRulePatch,
     ScoringRulesOut,
 )
 
@@ -264,6 +279,16 @@ def create_fit_rule(request: HttpRequest, payload: FitRuleIn) -> Any:
     return Status(201, api_selectors.fit_rule_out(rule))
 
 
+@router.get(
+    "/scoring/fit-rules/{int:rule_id}",
+    response={200: FitRuleOut, 404: ErrorOut},
+    tags=["scoring"],
+    summary="A fit rule with its readable label",
+)
+def get_fit_rule(request: HttpRequest, rule_id: int) -> Any:
+    return api_selectors.fit_rule_out(get_object_or_404(FitRule.objects.all(), pk=rule_id))
+
+
 @router.patch(
     "/scoring/fit-rules/{int:rule_id}",
     response={200: FitRuleOut, **ERRORS},
@@ -313,6 +338,17 @@ def create_engagement_rule(request: HttpRequest, payload: EngagementRuleIn) -> A
     return Status(201, api_selectors.engagement_rule_out(rule))
 
 
+@router.get(
+    "/scoring/engagement-rules/{int:rule_id}",
+    response={200: EngagementRuleOut, 404: ErrorOut},
+    tags=["scoring"],
+    summary="An engagement rule with how often it scored in the last 30 days",
+)
+def get_engagement_rule(request: HttpRequest, rule_id: int) -> Any:
+    rule = get_object_or_404(EngagementRule.objects.all(), pk=rule_id)
+    return api_selectors.engagement_rule_out(rule)
+
+
 @router.patch(
     "/scoring/engagement-rules/{int:rule_id}",
     response={200: EngagementRuleOut, **ERRORS},
@@ -349,6 +385,176 @@ def delete_engagement_rule(request: HttpRequest, rule_id: int) -> Any:
     rule = get_object_or_404(EngagementRule.objects.all(), pk=rule_id)
     scoring_services.engagement_rule_delete(actor=actor, rule=rule)
     return Status(204, None)
+
+
+# --- routing rules ------------------------------------------------------------------------------
+
+
+CONFIGURE_DENIED = "Only admins and marketers change routing and hand-off settings."
+_RULE_FIELDS = ("name", "method", "countries", "industries", "user", "team", "is_active")
+
+
+def _routing_configurer(request: HttpRequest) -> User:
+    user = api_user(request)
+    permissions.require(handoff_services.can_configure_leads(user), CONFIGURE_DENIED)
+    return user
+
+
+def _api_fields(exc: ValidationError, names: dict[str, str]) -> ValidationError:
+    """The services name the form's fields (`user`); the API's are `user_id`."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    return ValidationError(
+        {names.get(field, field): messages for field, messages in exc.message_dict.items()}
+    )
+
+
+_RULE_NAMES = {"user": "user_id", "team": "team_id"}
+
+
+def _rule_targets(data: dict[str, Any]) -> dict[str, Any]:
+    if "user_id" in data:
+        data["user"] = related_or_422(User.objects.all(), data.pop("user_id"), field="user_id")
+    if "team_id" in data:
+        data["team"] = related_or_422(Team.objects.all(), data.pop("team_id"), field="team_id")
+    return data
+
+
+@router.get(
+    "/routing-rules",
+    response=list[RoutingRuleOut],
+    tags=["routing"],
+    summary="Routing rules, in the order they are tried (admins, marketers, sales managers)",
+)
+@paginate(LimitOffset)
+def list_routing_rules(request: HttpRequest, filters: Query[RoutingRuleFilters]) -> Any:
+    return api_selectors.routing_rule_list(user=api_user(request), **filters.model_dump())
+
+
+@router.get(
+    "/routing-rules/{int:rule_id}",
+    response={200: RoutingRuleOut, 403: ErrorOut, 404: ErrorOut},
+    tags=["routing"],
+    summary="A routing rule (admins, marketers, sales managers)",
+)
+def get_routing_rule(request: HttpRequest, rule_id: int) -> Any:
+    rules = api_selectors.routing_rules_for_api(user=api_user(request))
+    return get_object_or_404(rules, pk=rule_id)
+
+
+@router.post(
+    "/routing-rules",
+    response={201: RoutingRuleOut, **ERRORS},
+    tags=["routing"],
+    summary="Add a routing rule at the end of the order (admins, marketers)",
+)
+def create_routing_rule(request: HttpRequest, payload: RoutingRuleIn) -> Any:
+    actor = _routing_configurer(request)
+    values = _rule_targets(payload.model_dump())
+    try:
+        rule = handoff_services.routing_rule_create(actor=actor, **values)
+    except ValidationError as exc:
+        raise _api_fields(exc, _RULE_NAMES) from exc
+    return Status(201, rule)
+
+
+@router.patch(
+    "/routing-rules/{int:rule_id}",
+    response={200: RoutingRuleOut, **ERRORS},
+    tags=["routing"],
+    summary="Change a routing rule (admins, marketers); only the fields sent change",
+)
+def update_routing_rule(request: HttpRequest, rule_id: int, payload: RoutingRulePatch) -> Any:
+    actor = _routing_configurer(request)
+    rule = get_object_or_404(RoutingRule.objects.all(), pk=rule_id)
+    current = {name: getattr(rule, name) for name in _RULE_FIELDS}
+    values = {**current, **_rule_targets(payload.model_dump(exclude_unset=True))}
+    try:
+        handoff_services.routing_rule_update(actor=actor, rule=rule, **values)
+    except ValidationError as exc:
+        raise _api_fields(exc, _RULE_NAMES) from exc
+    return handoff_selectors.routing_rules().get(pk=rule.pk)
+
+
+@router.delete(
+    "/routing-rules/{int:rule_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut},
+    tags=["routing"],
+    summary="Delete a routing rule (admins, marketers); open hand-offs keep their rep",
+)
+def delete_routing_rule(request: HttpRequest, rule_id: int) -> Any:
+    actor = _routing_configurer(request)
+    rule = get_object_or_404(RoutingRule.objects.all(), pk=rule_id)
+    handoff_services.routing_rule_delete(actor=actor, rule=rule)
+    return Status(204, None)
+
+
+@router.post(
+    "/routing-rules/{int:rule_id}/move",
+    response={200: list[RoutingRuleOut], **ERRORS},
+    tags=["routing"],
+    summary="Swap a rule with its neighbour (admins, marketers); returns every rule in order",
+    description="Moving the first rule up or the last down changes nothing.",
+)
+def move_routing_rule(request: HttpRequest, rule_id: int, payload: RoutingRuleMoveIn) -> Any:
+    actor = _routing_configurer(request)
+    rule = get_object_or_404(RoutingRule.objects.all(), pk=rule_id)
+    handoff_services.routing_rule_move(actor=actor, rule=rule, up=payload.direction == "up")
+    return list(handoff_selectors.routing_rules())
+
+
+# --- lead settings ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/lead-settings",
+    response={200: LeadSettingsOut, 403: ErrorOut},
+    tags=["routing"],
+    summary="MQL thresholds, SLA, business hours and fallback owner (admins, marketers, "
+    "sales managers)",
+)
+def get_lead_settings(request: HttpRequest) -> Any:
+    return api_selectors.lead_settings_out(user=api_user(request))
+
+
+@router.patch(
+    "/lead-settings",
+    response={200: LeadSettingsOut, 403: ErrorOut, 422: ErrorOut},
+    tags=["routing"],
+    summary="Change the qualification and hand-off settings (admins, marketers)",
+    description="Only the fields sent change; the result is checked as a whole (the business "
+    "day must end after it starts). A refusal changes nothing.",
+)
+def update_lead_settings(request: HttpRequest, payload: LeadSettingsPatch) -> Any:
+    actor = api_user(request)
+    permissions.require(
+        handoff_services.can_configure_leads(actor),
+        "Only admins and marketers change the lead settings.",
+    )
+    values = payload.model_dump(exclude_unset=True)
+    forms = None
+    if "hand_raiser_form_ids" in values:
+        wanted = set(values.pop("hand_raiser_form_ids"))
+        forms = list(Form.objects.filter(pk__in=wanted))
+        missing = sorted(wanted - {form.pk for form in forms})
+        if missing:
+            raise ValidationError(
+                {"hand_raiser_form_ids": f"There is no form with id {missing[0]}."}
+            )
+    for key in ("business_day_start", "business_day_end"):
+        if key in values:
+            values[key] = time.fromisoformat(values[key])
+    if "business_days" in values:
+        values["business_days"] = ",".join(str(day) for day in sorted(set(values["business_days"])))
+    if "fallback_owner_id" in values:
+        values["fallback_owner"] = related_or_422(
+            User.objects.all(), values.pop("fallback_owner_id"), field="fallback_owner_id"
+        )
+    try:
+        handoff_services.lead_settings_update(actor=actor, hand_raiser_forms=forms, **values)
+    except ValidationError as exc:
+        raise _api_fields(exc, {"fallback_owner": "fallback_owner_id"}) from exc
+    return api_selectors.lead_settings_out(user=actor)
 
 
 # --- predictive model runs ----------------------------------------------------------------------

@@ -20,9 +20,10 @@ from .models import (
     HandoffStatus,
     LifecycleTransition,
     PredictiveModel,
+    RoutingRule,
 )
 from .selectors import lead_settings_get
-from .sla import BusinessCalendar, SlaState
+from .sla import BusinessCalendar, SlaState, parse_days
 
 
 @dataclass(frozen=True)
@@ -248,3 +249,70 @@ def predictive_runs(*, user: User) -> QuerySet[PredictiveModel]:
         .defer("artifact")
         .order_by("-requested_at", "-pk")
     )
+
+
+_ROUTING_SORTS = {
+    "position": ("position", "pk"),
+    "-position": ("-position", "-pk"),
+    "name": ("name", "pk"),
+    "-name": ("-name", "-pk"),
+    "created_at": ("created_at", "pk"),
+    "-created_at": ("-created_at", "-pk"),
+}
+
+
+def _require_view_lead_settings(user: User) -> None:
+    permissions.require(
+        handoff_services.can_view_lead_settings(user),
+        "Only admins, marketers and sales managers see the routing settings.",
+    )
+
+
+def routing_rules_for_api(*, user: User) -> QuerySet[RoutingRule]:
+    """Every routing rule, for those who may see the routing page."""
+    _require_view_lead_settings(user)
+    return handoff_selectors.routing_rules()
+
+
+def routing_rule_list(
+    *,
+    user: User,
+    method: str | None = None,
+    is_active: bool | None = None,
+    q: str | None = None,
+    sort: str = "position",
+) -> QuerySet[RoutingRule]:
+    rules = routing_rules_for_api(user=user)
+    if method is not None:
+        rules = rules.filter(method=method)
+    if is_active is not None:
+        rules = rules.filter(is_active=is_active)
+    if q and q.strip():
+        rules = rules.filter(name__icontains=q.strip())
+    return rules.order_by(*_ROUTING_SORTS[sort])
+
+
+def lead_settings_out(*, user: User) -> dict[str, Any]:
+    """The qualification and hand-off settings, as the lead settings page shows them."""
+    _require_view_lead_settings(user)
+    current = lead_settings_get()
+    return {
+        **_fields(
+            current,
+            (
+                "mql_fit_min",
+                "mql_engagement_min",
+                "mql_on_meeting_booked",
+                "sla_hours",
+                "business_day_start",
+                "business_day_end",
+                "business_timezone",
+                "notify_by_email",
+                "updated_at",
+            ),
+        ),
+        "hand_raiser_forms": list(current.hand_raiser_forms.order_by("name", "pk")),
+        "business_days": sorted(parse_days(current.business_days)),
+        "fallback_owner": current.fallback_owner,
+        "can_edit": handoff_services.can_configure_leads(user),
+    }

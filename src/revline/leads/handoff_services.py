@@ -22,6 +22,8 @@ from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from revline.audit.models import AuditAction
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.core import permissions
 from revline.core.models import Role, Team, User
 from revline.core.notifications import notification_send
@@ -724,11 +726,24 @@ def lead_settings_update(
     lead_settings = lead_settings_get()
     current = {key: getattr(lead_settings, key) for key in LEAD_SETTINGS_FIELDS}
     merged = _clean_settings({**current, **values})
+    before = snapshot(lead_settings, fields=values)
     for key in values:
         setattr(lead_settings, key, merged[key])
     lead_settings.save(update_fields=[*values, "updated_at"])
+    extra: dict[str, list[object]] = {}
     if hand_raiser_forms is not None:
+        old_ids = sorted(lead_settings.hand_raiser_forms.values_list("pk", flat=True))
         lead_settings.hand_raiser_forms.set(hand_raiser_forms)
+        new_ids = sorted(form.pk for form in hand_raiser_forms)
+        if old_ids != new_ids:
+            extra["hand_raiser_forms"] = [old_ids, new_ids]
+    audit_update(
+        actor=actor,
+        obj=lead_settings,
+        before=before,
+        action=AuditAction.SETTING_CHANGE,
+        extra=extra,
+    )
     return lead_settings
 
 
@@ -799,9 +814,11 @@ def routing_rule_create(
         name=name, method=method, countries=countries, industries=industries, user=user, team=team
     )
     last = RoutingRule.objects.aggregate(last=Max("position"))["last"]
-    return RoutingRule.objects.create(
+    rule = RoutingRule.objects.create(
         **values, is_active=is_active, position=0 if last is None else last + 1
     )
+    audit_create(actor=actor, obj=rule)
+    return rule
 
 
 @transaction.atomic
@@ -821,18 +838,21 @@ def routing_rule_update(
     values = _clean_rule(
         name=name, method=method, countries=countries, industries=industries, user=user, team=team
     )
+    before = snapshot(rule)
     if values["team"] != rule.team:
         rule.last_assigned = None
     for key, value in values.items():
         setattr(rule, key, value)
     rule.is_active = is_active
     rule.save()
+    audit_update(actor=actor, obj=rule, before=before)
     return rule
 
 
 @transaction.atomic
 def routing_rule_delete(*, actor: User, rule: RoutingRule) -> None:
     _require_configure(actor)
+    audit_delete(actor=actor, obj=rule)
     rule.delete()
 
 
@@ -847,5 +867,7 @@ def routing_rule_move(*, actor: User, rule: RoutingRule, up: bool) -> None:
         rules[index], rules[other] = rules[other], rules[index]
     for position, item in enumerate(rules):
         if item.position != position:
+            before = snapshot(item, fields=["position"])
             item.position = position
             item.save(update_fields=["position"])
+            audit_update(actor=actor, obj=item, before=before)

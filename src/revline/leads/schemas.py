@@ -1,25 +1,34 @@
 """API schemas for the hand-off: hand-offs, contact scores and lifecycle, scoring rules and
 predictive model runs."""
 
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, PlainSerializer, StringConstraints
 
 from revline.core.schemas import (
     InputSchema,
     MoneyIn,
     Name200,
     PatchSchema,
+    TeamRef,
     Text200,
     UserRef,
 )
 from revline.people.models import LifecycleStage
 from revline.tracking.models import TouchpointKind
 
-from .models import FitField, FitOperator, HandoffStatus, ModelStatus, RejectReason, ScoreKind
+from .models import (
+    FitField,
+    FitOperator,
+    HandoffStatus,
+    ModelStatus,
+    RejectReason,
+    RoutingMethod,
+    ScoreKind,
+)
 
 
 def _note() -> Any:
@@ -378,3 +387,151 @@ class ModelRunOut(Schema):
 
 def _report(obj: Any) -> dict[str, Any]:
     return obj.report if isinstance(obj.report, dict) else {}
+
+
+# --- routing rules and lead settings ------------------------------------------------------------
+
+
+RoutingRuleSort = Literal["position", "-position", "name", "-name", "created_at", "-created_at"]
+
+
+class RoutingRuleFilters(Schema):
+    method: RoutingMethod | None = None
+    is_active: bool | None = None
+    q: str | None = Field(None, max_length=200, description="Part of the rule's name")
+    sort: RoutingRuleSort = Field("position", description="position: the order rules are tried")
+
+
+class RoutingRuleOut(Schema):
+    id: int
+    name: str
+    method: RoutingMethod
+    countries: str = Field(examples=["DE, AT, CH"])
+    industries: str
+    user: UserRef | None = Field(description="The rep every match goes to")
+    team: TeamRef | None = Field(description="The team to round-robin in")
+    last_assigned: UserRef | None = Field(description="The last rep the round-robin picked")
+    position: int = Field(description="Rules are tried in this order, lowest first")
+    is_active: bool
+    created_at: datetime
+
+
+_ROUTING_EXAMPLE: dict[str, Any] = {
+    "name": "DACH",
+    "method": "territory",
+    "countries": "DE, AT, CH",
+    "user_id": 3,
+}
+
+
+class RoutingRuleIn(InputSchema):
+    name: Name200
+    method: RoutingMethod
+    countries: str = Field(
+        "", max_length=500, description="Territory rules: 2-letter ISO codes, comma-separated"
+    )
+    industries: str = Field(
+        "", max_length=500, description="Industry rules: company industries, comma-separated"
+    )
+    user_id: int | None = Field(None, description="An active user: every match goes to them")
+    team_id: int | None = Field(None, description="Or a team to round-robin among its reps")
+    is_active: bool = True
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_ROUTING_EXAMPLE]})
+
+
+class RoutingRulePatch(PatchSchema):
+    """Only the fields sent change; `null` clears `user_id` and `team_id`. The merged rule is
+    checked as a whole (e.g. a territory rule still needs countries and a rep or team)."""
+
+    clearable = frozenset({"user_id", "team_id"})
+
+    name: Name200 | None = None
+    method: RoutingMethod | None = None
+    countries: str | None = Field(None, max_length=500)
+    industries: str | None = Field(None, max_length=500)
+    user_id: int | None = None
+    team_id: int | None = None
+    is_active: bool | None = None
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"countries": "DE, AT"}]}
+    )
+
+
+class RoutingRuleMoveIn(InputSchema):
+    direction: Literal["up", "down"] = Field(description="up: tried earlier")
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"direction": "up"}]})
+
+
+ScoreThreshold = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+Weekday = Annotated[int, Field(ge=0, le=6, description="0 = Monday")]
+
+
+# A wall-clock time in the business timezone: "HH:MM", no offset (JSON Schema's "time" format
+# would demand one).
+ClockTimeIn = Annotated[
+    str,
+    StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"),
+    Field(description="HH:MM in the business timezone", examples=["09:00"]),
+]
+ClockTimeOut = Annotated[
+    time,
+    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str, when_used="always"),
+    Field(description="HH:MM in the business timezone"),
+]
+
+
+class FormRef(Schema):
+    id: int
+    name: str
+
+
+class LeadSettingsOut(Schema):
+    mql_fit_min: int | None = Field(description="Fit score needed for MQL; null: any")
+    mql_engagement_min: int | None = Field(description="Engagement score needed; null: any")
+    mql_on_meeting_booked: bool
+    hand_raiser_forms: list[FormRef] = Field(description="Submitting one makes the contact an MQL")
+    sla_hours: int = Field(description="Business hours a rep has to first touch a new MQL")
+    business_days: list[int] = Field(description="Weekdays, 0 = Monday")
+    business_day_start: ClockTimeOut
+    business_day_end: ClockTimeOut
+    business_timezone: str = Field(examples=["Europe/Berlin"])
+    fallback_owner: UserRef | None = Field(description="Gets MQLs no routing rule matches")
+    notify_by_email: bool
+    updated_at: datetime
+    can_edit: bool = Field(description="Whether the caller may change these settings")
+
+
+class LeadSettingsPatch(PatchSchema):
+    """Only the fields sent change; `null` clears the thresholds and the fallback owner."""
+
+    clearable = frozenset({"mql_fit_min", "mql_engagement_min", "fallback_owner_id"})
+
+    mql_fit_min: ScoreThreshold | None = None
+    mql_engagement_min: ScoreThreshold | None = None
+    mql_on_meeting_booked: bool | None = None
+    hand_raiser_form_ids: list[int] | None = Field(None, max_length=200)
+    sla_hours: int | None = Field(None, ge=1, le=720, description="1 to 720 business hours")
+    business_days: list[Weekday] | None = Field(None, min_length=1, max_length=7)
+    business_day_start: ClockTimeIn | None = None
+    business_day_end: ClockTimeIn | None = None
+    business_timezone: str | None = Field(None, min_length=1, max_length=64)
+    fallback_owner_id: int | None = Field(None, description="An active user")
+    notify_by_email: bool | None = None
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "mql_fit_min": 25,
+                    "sla_hours": 8,
+                    "business_days": [0, 1, 2, 3, 4],
+                    "business_day_start": "08:00",
+                    "business_timezone": "Europe/Vienna",
+                }
+            ]
+        },
+    )

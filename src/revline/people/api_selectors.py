@@ -6,17 +6,32 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from revline.core.models import User
+from revline.core.visibility import (
+    activity_q,
+    contact_q,
+    deal_q,
+    visible_companies,
+    visible_contacts,
+)
+from revline.sales.models import Activity
 from revline.tracking.models import Touchpoint
 
 from .models import Company, Contact, TimelineEvent
 
 
-def contacts_for_api() -> QuerySet[Contact]:
-    return Contact.objects.select_related("company", "owner").prefetch_related("tags")
+def contacts_for_api(viewer: User | None = None) -> QuerySet[Contact]:
+    """Contacts as the API shows them; with `viewer`, only those `viewer` may see (every route
+    passes it: a hidden contact is "not found")."""
+    contacts = (
+        Contact.objects.all() if viewer is None else visible_contacts(Contact.objects.all(), viewer)
+    )
+    return contacts.select_related("company", "owner").prefetch_related("tags")
 
 
 def contact_search(
     *,
+    viewer: User,
     q: str = "",
     lifecycle_stage: str | None = None,
     owner_id: int | None = None,
@@ -26,7 +41,7 @@ def contact_search(
     sort: str = "-created_at",
 ) -> QuerySet[Contact]:
     """Contacts matching every given filter, ordered by `sort` (a field name, `-` for descending)."""
-    contacts = contacts_for_api()
+    contacts = contacts_for_api(viewer)
     if q:
         contacts = contacts.filter(
             Q(first_name__icontains=q)
@@ -48,16 +63,32 @@ def contact_search(
     return contacts.order_by(sort, descending)
 
 
-def companies_for_api() -> QuerySet[Company]:
+def companies_for_api(viewer: User | None = None) -> QuerySet[Company]:
+    """Companies as the API shows them; with `viewer`, only those `viewer` may see, and
+    `contact_count` counts only the contacts `viewer` may see."""
+    if viewer is None:
+        return (
+            Company.objects.select_related("owner")
+            .prefetch_related("tags")
+            .annotate(contact_count=Count("contacts", distinct=True))
+        )
+    counted = contact_q(viewer, "contacts__")
+    count = (
+        Count("contacts", filter=counted, distinct=True)
+        if counted
+        else Count("contacts", distinct=True)
+    )
     return (
-        Company.objects.select_related("owner")
+        visible_companies(Company.objects.all(), viewer)
+        .select_related("owner")
         .prefetch_related("tags")
-        .annotate(contact_count=Count("contacts", distinct=True))
+        .annotate(contact_count=count)
     )
 
 
 def company_search(
     *,
+    viewer: User,
     q: str = "",
     industry: str = "",
     size: str | None = None,
@@ -66,7 +97,7 @@ def company_search(
     created_after: datetime | None = None,
     sort: str = "name",
 ) -> QuerySet[Company]:
-    companies = companies_for_api()
+    companies = companies_for_api(viewer)
     if q:
         companies = companies.filter(Q(name__icontains=q) | Q(domain__icontains=q))
     if industry:
@@ -99,8 +130,13 @@ class TimelineItem:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def contact_timeline(*, contact: Contact, limit: int = 50) -> list[TimelineItem]:
-    """The contact's touchpoints and timeline events, newest first, at most `limit` of them."""
+def contact_timeline(
+    *, contact: Contact, limit: int = 50, viewer: User | None = None
+) -> list[TimelineItem]:
+    """The contact's touchpoints and timeline events, newest first, at most `limit` of them.
+
+    With `viewer`, events of deals and logged activities `viewer` may not see are left out,
+    as on the contact page (core.visibility)."""
     touchpoints = [
         TimelineItem(
             type="touchpoint",
@@ -128,9 +164,9 @@ def contact_timeline(*, contact: Contact, limit: int = 50) -> list[TimelineItem]
             source=e.source,
             params=e.params,
         )
-        for e in TimelineEvent.objects.filter(contact=contact).order_by("-occurred_at", "-pk")[
-            :limit
-        ]
+        for e in _visible_events(TimelineEvent.objects.filter(contact=contact), viewer).order_by(
+            "-occurred_at", "-pk"
+        )[:limit]
     ]
     # At equal times an event is listed above the touch, which usually caused it.
     merged = sorted(
@@ -138,4 +174,40 @@ def contact_timeline(*, contact: Contact, limit: int = 50) -> list[TimelineItem]
         key=lambda item: (item.occurred_at, item.type == "event", item.id),
         reverse=True,
     )
-    return merged[:limit]
+    return _without_hidden_activities(merged[:limit], viewer)
+
+
+def _visible_events(
+    events: QuerySet[TimelineEvent], viewer: User | None
+) -> QuerySet[TimelineEvent]:
+    """Without the events of deals `viewer` may not see."""
+    if viewer is None:
+        return events
+    deals = deal_q(viewer, "deal__")
+    return events.filter(Q(deal__isnull=True) | deals) if deals else events
+
+
+def _without_hidden_activities(
+    items: list[TimelineItem], viewer: User | None
+) -> list[TimelineItem]:
+    """Without the events of logged activities `viewer` may not see (they name it in params)."""
+    if viewer is None:
+        return items
+    named = {i.params.get("activity_id") for i in items if isinstance(i.params, dict)}
+    ids = {pk for pk in named if isinstance(pk, int) and not isinstance(pk, bool)}
+    condition = activity_q(viewer)
+    if not ids or not condition:
+        return items
+    existing = Activity.objects.filter(pk__in=ids)
+    hidden = set(existing.values_list("pk", flat=True)) - set(
+        existing.filter(condition).values_list("pk", flat=True)
+    )
+    return [
+        i
+        for i in items
+        if not (
+            i.type == "event"
+            and isinstance(i.params, dict)
+            and i.params.get("activity_id") in hidden
+        )
+    ]

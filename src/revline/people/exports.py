@@ -13,6 +13,9 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 
+from revline.core.models import User
+from revline.core.visibility import visible_companies, visible_contacts
+
 from .models import Company, Contact
 
 CHUNK_SIZE = 2000
@@ -82,13 +85,18 @@ def csv_response(lines: Iterator[str], filename: str) -> StreamingHttpResponse:
     return response
 
 
-def contacts_csv_response(*, contacts: QuerySet[Contact], filename: str) -> StreamingHttpResponse:
-    """Stream the contacts as CSV (CONTACT_COLUMNS), in the queryset's order.
+def contacts_csv_response(
+    *, contacts: QuerySet[Contact], viewer: User, filename: str
+) -> StreamingHttpResponse:
+    """Stream the contacts `viewer` may see (core.visibility) as CSV (CONTACT_COLUMNS), in the
+    queryset's order. Filtering here as well means no export can forget it; the queryset is read
+    in chunks of CHUNK_SIZE, so memory stays flat however long the list is."""
+    rows = contact_rows(visible_contacts(contacts, viewer))
+    return csv_response(csv_lines(CONTACT_COLUMNS, rows), filename)
 
-    The caller decides who may see which contacts; the queryset is read in chunks of
-    CHUNK_SIZE, so memory stays flat however long the list is."""
-    return csv_response(csv_lines(CONTACT_COLUMNS, contact_rows(contacts)), filename)
 
-
-def companies_csv_response(*, companies: QuerySet[Company], filename: str) -> StreamingHttpResponse:
-    return csv_response(csv_lines(COMPANY_COLUMNS, company_rows(companies)), filename)
+def companies_csv_response(
+    *, companies: QuerySet[Company], viewer: User, filename: str
+) -> StreamingHttpResponse:
+    rows = company_rows(visible_companies(companies, viewer))
+    return csv_response(csv_lines(COMPANY_COLUMNS, rows), filename)

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from revline.core.listing import Column, Listing, build_listing
+from revline.core.models import User
 
 from . import selectors
 from .models import Company, Contact, ContactImport
@@ -37,17 +38,18 @@ def contact_import_get(*, pk: int) -> ContactImport | None:
 
 
 def contact_export_queryset(
-    request: HttpRequest, *, skip_filters: Collection[str] = ()
+    request: HttpRequest, *, viewer: User, skip_filters: Collection[str] = ()
 ) -> QuerySet[Contact]:
-    """The contacts of the list page with the same search, filters and sort, unpaginated."""
-    listing = selectors.contact_listing(request, skip_filters=skip_filters)
+    """The contacts of the list page with the same search, filters and sort, unpaginated: only
+    those `viewer` may see."""
+    listing = selectors.contact_listing(request, viewer=viewer, skip_filters=skip_filters)
     queryset: QuerySet[Contact] = listing.page.paginator.object_list  # type: ignore[assignment]
     return queryset
 
 
 def company_export_queryset(
-    request: HttpRequest, *, skip_filters: Collection[str] = ()
+    request: HttpRequest, *, viewer: User, skip_filters: Collection[str] = ()
 ) -> QuerySet[Company]:
-    listing = selectors.company_listing(request, skip_filters=skip_filters)
+    listing = selectors.company_listing(request, viewer=viewer, skip_filters=skip_filters)
     queryset: QuerySet[Company] = listing.page.paginator.object_list  # type: ignore[assignment]
     return queryset

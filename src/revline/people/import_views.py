@@ -222,20 +222,30 @@ def _stamp() -> str:
 @require_GET
 def contacts_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
     """The contact list as CSV, with the list page's search, filters and sort."""
-    _people_user(request)
+    user = _people_user(request)
     company = request.GET.get("company", "")
-    options = contact_filter_options(selected_company=int(company) if company.isdigit() else None)
+    options = contact_filter_options(
+        selected_company=int(company) if company.isdigit() else None, viewer=user
+    )
     form = ContactFilterForm(request.GET, options=options)
     form.is_valid()
-    contacts = import_selectors.contact_export_queryset(request, skip_filters=form.errors.keys())
-    return exports.contacts_csv_response(contacts=contacts, filename=f"contacts-{_stamp()}.csv")
+    contacts = import_selectors.contact_export_queryset(
+        request, viewer=user, skip_filters=form.errors.keys()
+    )
+    return exports.contacts_csv_response(
+        contacts=contacts, viewer=user, filename=f"contacts-{_stamp()}.csv"
+    )
 
 
 @login_required
 @require_GET
 def companies_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
-    _people_user(request)
+    user = _people_user(request)
     form = CompanyFilterForm(request.GET, options=company_filter_options())
     form.is_valid()
-    companies = import_selectors.company_export_queryset(request, skip_filters=form.errors.keys())
-    return exports.companies_csv_response(companies=companies, filename=f"companies-{_stamp()}.csv")
+    companies = import_selectors.company_export_queryset(
+        request, viewer=user, skip_filters=form.errors.keys()
+    )
+    return exports.companies_csv_response(
+        companies=companies, viewer=user, filename=f"companies-{_stamp()}.csv"
+    )

@@ -60,6 +60,18 @@ SizeOrBlank = Annotated[
 ]
 
 
+class ContactRef(Schema):
+    """A contact named inside another record's answer (an order, an invite, a deal's committee)."""
+
+    id: int
+    name: str
+    email: str
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return str(obj)
+
+
 class CompanyRef(Schema):
     id: int
     name: str

@@ -18,8 +18,14 @@ from revline.content.models import ContentKind
 from revline.core.listing import Column, Listing, build_listing
 from revline.core.models import User
 from revline.core.templatetags.revline import money
+from revline.core.visibility import (
+    activity_q,
+    contact_q,
+    visible_companies,
+    visible_contacts,
+)
 from revline.leads.models import LifecycleTransition
-from revline.sales.models import ActivityKind, Deal, Meeting, Objection
+from revline.sales.models import Activity, ActivityKind, Deal, Meeting, Objection
 from revline.sales.visibility import deals_visible_to
 from revline.tracking.models import Touchpoint, TouchpointKind
 
@@ -88,13 +94,18 @@ def contact_list_queryset() -> QuerySet[Contact]:
     )
 
 
-def contact_listing(request: HttpRequest, *, skip_filters: Collection[str] = ()) -> Listing:
+def contact_listing(
+    request: HttpRequest, *, viewer: User | None = None, skip_filters: Collection[str] = ()
+) -> Listing:
     """The contacts list page: `?q=`, the filters of CONTACT_FILTERS, `?segment=`, `?sort=`, `?page=`.
 
+    Only contacts `viewer` may see (core.visibility); pages and exports always pass the viewer.
     `skip_filters` names parameters whose values failed validation; they are ignored.
     """
     filters = {k: v for k, v in CONTACT_FILTERS.items() if k not in skip_filters}
     contacts = contact_list_queryset()
+    if viewer is not None:
+        contacts = visible_contacts(contacts, viewer)
     if segment_id := request.GET.get("segment", "").strip():
         # A segment as a report filter: its compiled condition joins the list's one query.
         from revline.segments.selectors import segment_filter_q
@@ -117,8 +128,10 @@ class ContactFilterOptions:
     tags: list[str]
 
 
-def contact_filter_options(*, selected_company: int | None = None) -> ContactFilterOptions:
-    """Choices for the contact list filters.
+def contact_filter_options(
+    *, selected_company: int | None = None, viewer: User | None = None
+) -> ContactFilterOptions:
+    """Choices for the contact list filters; companies only those `viewer` may see.
 
     Companies are capped at COMPANY_FILTER_LIMIT (by name) so the page stays small; a company
     outside the cap that is currently selected is still offered.
@@ -126,26 +139,42 @@ def contact_filter_options(*, selected_company: int | None = None) -> ContactFil
     owners = [
         (u.pk, str(u)) for u in User.objects.only("id", "username", "first_name", "last_name")
     ]
-    companies = list(
-        Company.objects.order_by("name").values_list("id", "name")[:COMPANY_FILTER_LIMIT]
-    )
+    visible = Company.objects.all()
+    if viewer is not None:
+        visible = visible_companies(visible, viewer)
+    companies = list(visible.order_by("name").values_list("id", "name")[:COMPANY_FILTER_LIMIT])
     if selected_company is not None and all(pk != selected_company for pk, _ in companies):
-        companies.extend(Company.objects.filter(pk=selected_company).values_list("id", "name"))
+        companies.extend(visible.filter(pk=selected_company).values_list("id", "name"))
     tags = list(Tag.objects.values_list("name", flat=True))
     return ContactFilterOptions(owners=owners, companies=companies, tags=tags)
 
 
-def company_list_queryset() -> QuerySet[Company]:
-    return Company.objects.select_related("owner").annotate(
-        contact_count=Count("contacts", distinct=True), name_sort=Lower("name")
+def company_list_queryset(viewer: User | None = None) -> QuerySet[Company]:
+    """Companies with their number of contacts; with `viewer`, only the companies and (in the
+    count) the contacts `viewer` may see."""
+    if viewer is None:
+        companies, counted = Company.objects.all(), Q()
+    else:
+        companies, counted = (
+            visible_companies(Company.objects.all(), viewer),
+            contact_q(viewer, "contacts__"),
+        )
+    count = (
+        Count("contacts", filter=counted, distinct=True)
+        if counted
+        else Count("contacts", distinct=True)
     )
+    return companies.select_related("owner").annotate(contact_count=count, name_sort=Lower("name"))
 
 
-def company_listing(request: HttpRequest, *, skip_filters: Collection[str] = ()) -> Listing:
+def company_listing(
+    request: HttpRequest, *, viewer: User | None = None, skip_filters: Collection[str] = ()
+) -> Listing:
+    """The companies list page; only companies `viewer` may see (see contact_listing)."""
     filters = {k: v for k, v in COMPANY_FILTERS.items() if k not in skip_filters}
     return build_listing(
         request,
-        company_list_queryset(),
+        company_list_queryset(viewer),
         columns=COMPANY_COLUMNS,
         search_fields=COMPANY_SEARCH_FIELDS,
         filters=filters,
@@ -192,6 +221,7 @@ class TimelineItem:
     activity_kind: str = ""  # for sales activities: note, call, meeting, email, task
     contact_id: int | None = None  # set on a company's combined timeline
     contact_name: str = ""
+    activity_id: int | None = None  # for logged activities, to apply their visibility
 
     @property
     def is_note(self) -> bool:
@@ -344,7 +374,13 @@ def event_item(event: TimelineEvent) -> TimelineItem:
         actor=str(event.actor) if event.actor_id and event.actor else "",
         deal_id=event.deal_id,
         activity_kind=_activity_kind(event.kind, params),
+        activity_id=_activity_id(params),
     )
+
+
+def _activity_id(params: dict[str, Any]) -> int | None:
+    value = params.get("activity_id")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _activity_kind(kind: str, params: dict[str, Any]) -> str:
@@ -465,12 +501,13 @@ def _email_sent_items(condition: Q, limit: int, *, who: bool = False) -> Iterato
 # --- Profiles ----------------------------------------------------------------------------------
 
 
-def contact_get(*, pk: int) -> Contact | None:
+def contact_get(*, pk: int, viewer: User | None = None) -> Contact | None:
+    """The contact, or None when there is none or `viewer` may not see it."""
+    contacts = (
+        Contact.objects.all() if viewer is None else visible_contacts(Contact.objects.all(), viewer)
+    )
     return (
-        Contact.objects.select_related("company", "owner")
-        .prefetch_related("tags")
-        .filter(pk=pk)
-        .first()
+        contacts.select_related("company", "owner").prefetch_related("tags").filter(pk=pk).first()
     )
 
 
@@ -587,6 +624,19 @@ def _hide_unseen_deals(items: list[TimelineItem], *, viewer: User) -> list[Timel
     ]
 
 
+def _hide_unseen_activities(items: list[TimelineItem], *, viewer: User) -> list[TimelineItem]:
+    """Items of logged activities `viewer` may not see are left out (core.visibility)."""
+    ids = {item.activity_id for item in items if item.activity_id is not None}
+    condition = activity_q(viewer)
+    if not ids or not condition:
+        return items
+    existing = Activity.objects.filter(pk__in=ids)
+    hidden = set(existing.values_list("pk", flat=True)) - set(
+        existing.filter(condition).values_list("pk", flat=True)
+    )
+    return [item for item in items if item.activity_id not in hidden]
+
+
 def _objections(deals: QuerySet[Deal]) -> list[Objection]:
     return list(
         Objection.objects.filter(deal__in=deals)
@@ -672,7 +722,9 @@ def contact_profile(
         extra=[objection_item(o) for o in objections],
     )
     if viewer is not None:
-        timeline = _hide_unseen_deals(timeline, viewer=viewer)
+        timeline = _hide_unseen_deals(
+            _hide_unseen_activities(timeline, viewer=viewer), viewer=viewer
+        )
     timeline = timeline[: timeline_limit + 1]
     meetings = list(
         Meeting.objects.filter(contact=contact)
@@ -696,8 +748,14 @@ def contact_profile(
     )
 
 
-def company_get(*, pk: int) -> Company | None:
-    return Company.objects.select_related("owner").prefetch_related("tags").filter(pk=pk).first()
+def company_get(*, pk: int, viewer: User | None = None) -> Company | None:
+    """The company, or None when there is none or `viewer` may not see it."""
+    companies = (
+        Company.objects.all()
+        if viewer is None
+        else visible_companies(Company.objects.all(), viewer)
+    )
+    return companies.select_related("owner").prefetch_related("tags").filter(pk=pk).first()
 
 
 @dataclass(frozen=True)
@@ -728,9 +786,13 @@ def company_profile(
 ) -> CompanyProfile:
     """The company page: its stage (its most advanced contact's), contacts with their stages and
     scores, the deals `viewer` may see, its contacts' recent lifecycle moves and their combined
-    timeline."""
+    timeline. Contacts `viewer` may not see are left out of all of it, stage included."""
     tab = timeline_tab(tab)
     contacts = Contact.objects.filter(company=company).select_related("owner")
+    in_company = Q(contact__company=company)
+    if viewer is not None:
+        contacts = visible_contacts(contacts, viewer)
+        in_company &= contact_q(viewer, "contact__")
     deals = Deal.objects.filter(company=company)
     if viewer is not None:
         deals = deals_visible_to(viewer, deals)
@@ -748,9 +810,9 @@ def company_profile(
     )
     objections = _objections(deals) if deal_list else []
     timeline = _timeline_streams(
-        Touchpoint.objects.filter(contact__company=company),
-        TimelineEvent.objects.filter(contact__company=company),
-        _email_sent_items(Q(contact__company=company), timeline_limit + 1, who=True)
+        Touchpoint.objects.filter(in_company),
+        TimelineEvent.objects.filter(in_company),
+        _email_sent_items(in_company, timeline_limit + 1, who=True)
         if tab in ("all", "marketing")
         else (),
         [objection_item(o) for o in objections],
@@ -759,9 +821,11 @@ def company_profile(
         who=True,
     )
     if viewer is not None:
-        timeline = _hide_unseen_deals(timeline, viewer=viewer)
+        timeline = _hide_unseen_deals(
+            _hide_unseen_activities(timeline, viewer=viewer), viewer=viewer
+        )
     transitions = list(
-        LifecycleTransition.objects.filter(contact__company=company)
+        LifecycleTransition.objects.filter(in_company)
         .select_related("contact", "actor")
         .order_by("-occurred_at", "-pk")[:COMPANY_TRANSITIONS_LIMIT]
     )

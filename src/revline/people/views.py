@@ -29,15 +29,16 @@ def _people_user(request: HttpRequest) -> User:
     return user
 
 
-def _contact_or_404(pk: int) -> Contact:
-    contact = selectors.contact_get(pk=pk)
+def _contact_or_404(pk: int, viewer: User) -> Contact:
+    """The contact if `viewer` may see it (core.visibility); a hidden one is "not found"."""
+    contact = selectors.contact_get(pk=pk, viewer=viewer)
     if contact is None:
         raise Http404("No such contact.")
     return contact
 
 
-def _company_or_404(pk: int) -> Company:
-    company = selectors.company_get(pk=pk)
+def _company_or_404(pk: int, viewer: User) -> Company:
+    company = selectors.company_get(pk=pk, viewer=viewer)
     if company is None:
         raise Http404("No such company.")
     return company
@@ -53,13 +54,13 @@ def _int_or_none(raw: str | None) -> int | None:
 @login_required
 @require_GET
 def contacts(request: HttpRequest) -> HttpResponse:
-    _people_user(request)
+    user = _people_user(request)
     options = selectors.contact_filter_options(
-        selected_company=_int_or_none(request.GET.get("company"))
+        selected_company=_int_or_none(request.GET.get("company")), viewer=user
     )
     form = ContactFilterForm(request.GET, options=options)
     form.is_valid()
-    listing = selectors.contact_listing(request, skip_filters=form.errors.keys())
+    listing = selectors.contact_listing(request, viewer=user, skip_filters=form.errors.keys())
     context = {
         "listing": listing,
         "filter_form": form,
@@ -88,15 +89,15 @@ def _render_contact(
 @login_required
 @require_GET
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _people_user(request)
-    return _render_contact(request, _contact_or_404(pk), NoteForm())
+    user = _people_user(request)
+    return _render_contact(request, _contact_or_404(pk, user), NoteForm())
 
 
 @login_required
 @require_POST
 def contact_note(request: HttpRequest, pk: int) -> HttpResponse:
     user = _people_user(request)
-    contact = _contact_or_404(pk)
+    contact = _contact_or_404(pk, user)
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
@@ -140,7 +141,7 @@ def contact_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _people_user(request)
-    contact = _contact_or_404(pk)
+    contact = _contact_or_404(pk, user)
     # The service changes the instance before it may reject the input; keep the stored name.
     context = {"contact_pk": contact.pk, "contact_name": str(contact)}
     form = ContactForm(request.POST or None, instance=contact)
@@ -163,10 +164,10 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def companies(request: HttpRequest) -> HttpResponse:
-    _people_user(request)
+    user = _people_user(request)
     form = CompanyFilterForm(request.GET, options=selectors.company_filter_options())
     form.is_valid()
-    listing = selectors.company_listing(request, skip_filters=form.errors.keys())
+    listing = selectors.company_listing(request, viewer=user, skip_filters=form.errors.keys())
     context = {
         "listing": listing,
         "filter_form": form,
@@ -178,9 +179,9 @@ def companies(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _people_user(request)
+    user = _people_user(request)
     profile = selectors.company_profile(
-        company=_company_or_404(pk),
+        company=_company_or_404(pk, user),
         viewer=_user(request),
         tab=request.GET.get("tab", "all"),
         timeline_limit=COMPANY_TIMELINE_LIMIT,
@@ -211,7 +212,7 @@ def company_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _people_user(request)
-    company = _company_or_404(pk)
+    company = _company_or_404(pk, user)
     context = {"company_pk": company.pk, "company_name": str(company)}
     form = CompanyForm(request.POST or None, instance=company)
     if request.method == "POST":

@@ -15,7 +15,7 @@ from ninja.pagination import paginate
 
 from revline.campaigns.models import Campaign
 from revline.core import permissions
-from revline.core.api_support import active_user_or_422, api_user, related_or_422
+from revline.core.api_support import active_user_or_422, api_user, related_or_422, split_relations
 from revline.core.models import User
 from revline.core.schemas import ErrorOut, LimitOffset
 
@@ -26,17 +26,20 @@ from .schemas import (
     CoverageFilters,
     CoverageIn,
     CoverageOut,
+    CoveragePatch,
     DistributeIn,
     InteractionIn,
     InteractionOut,
     MediaContactFilters,
     MediaContactIn,
     MediaContactOut,
+    MediaContactPatch,
+    PrReportFilters,
+    PrReportOut,
     ReleaseFilters,
     ReleaseIn,
     ReleaseOut,
-    ReportFilters,
-    ReportOut,
+    ReleasePatch,
     TransitionIn,
 )
 
@@ -92,6 +95,33 @@ def create_media_contact(request: HttpRequest, payload: MediaContactIn) -> Any:
 @router.get("/pr/media-contacts/{int:contact_id}", response={200: MediaContactOut, 404: ErrorOut})
 def get_media_contact(request: HttpRequest, contact_id: int) -> Any:
     return get_object_or_404(_media_contacts(), pk=contact_id)
+
+
+@router.patch(
+    "/pr/media-contacts/{int:contact_id}",
+    response={200: MediaContactOut, **ERRORS},
+    summary="Change a media contact",
+)
+def update_media_contact(request: HttpRequest, contact_id: int, payload: MediaContactPatch) -> Any:
+    actor = _marketer(request)
+    contact = get_object_or_404(MediaContact.objects.all(), pk=contact_id)
+    data = payload.model_dump(exclude_unset=True)
+    if "owner_id" in data:
+        data["owner"] = active_user_or_422(split_relations(data, "owner")["owner"])
+    services.media_contact_update(actor=actor, media_contact=contact, **data)
+    return _media_contacts().get(pk=contact.pk)
+
+
+@router.delete(
+    "/pr/media-contacts/{int:contact_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut},
+    summary="Delete a media contact and their history (coverage they wrote stays)",
+)
+def delete_media_contact(request: HttpRequest, contact_id: int) -> Any:
+    actor = _marketer(request)
+    contact = get_object_or_404(MediaContact.objects.all(), pk=contact_id)
+    services.media_contact_delete(actor=actor, media_contact=contact)
+    return Status(204, None)
 
 
 @router.get(
@@ -159,6 +189,33 @@ def create_release(request: HttpRequest, payload: ReleaseIn) -> Any:
 @router.get("/pr/releases/{int:release_id}", response={200: ReleaseOut, 404: ErrorOut})
 def get_release(request: HttpRequest, release_id: int) -> Any:
     return get_object_or_404(_releases(), pk=release_id)
+
+
+@router.patch(
+    "/pr/releases/{int:release_id}",
+    response={200: ReleaseOut, **ERRORS},
+    summary="Change a draft release",
+)
+def update_release(request: HttpRequest, release_id: int, payload: ReleasePatch) -> Any:
+    actor = _marketer(request)
+    release = get_object_or_404(PressRelease.objects.all(), pk=release_id)
+    data = payload.model_dump(exclude_unset=True)
+    if "campaign_id" in data:
+        data["campaign"] = _campaign_or_422(data.pop("campaign_id"))
+    services.press_release_update(actor=actor, release=release, **data)
+    return _releases().get(pk=release.pk)
+
+
+@router.delete(
+    "/pr/releases/{int:release_id}",
+    response={204: None, **ERRORS},
+    summary="Delete a draft release",
+)
+def delete_release(request: HttpRequest, release_id: int) -> Any:
+    actor = _marketer(request)
+    release = get_object_or_404(PressRelease.objects.all(), pk=release_id)
+    services.press_release_delete(actor=actor, release=release)
+    return Status(204, None)
 
 
 @router.post(
@@ -254,15 +311,51 @@ def get_coverage(request: HttpRequest, coverage_id: int) -> Any:
     return get_object_or_404(_coverage(), pk=coverage_id)
 
 
+@router.patch(
+    "/pr/coverage/{int:coverage_id}",
+    response={200: CoverageOut, **ERRORS},
+    summary="Change a coverage entry",
+)
+def update_coverage(request: HttpRequest, coverage_id: int, payload: CoveragePatch) -> Any:
+    actor = _marketer(request)
+    coverage = get_object_or_404(Coverage.objects.all(), pk=coverage_id)
+    data = payload.model_dump(exclude_unset=True)
+    related = split_relations(data, "release", "campaign", "media_contact")
+    if "release" in related:
+        data["release"] = related_or_422(
+            PressRelease.objects.all(), related["release"], field="release_id"
+        )
+    if "campaign" in related:
+        data["campaign"] = _campaign_or_422(related["campaign"])
+    if "media_contact" in related:
+        data["media_contact"] = related_or_422(
+            MediaContact.objects.all(), related["media_contact"], field="media_contact_id"
+        )
+    services.coverage_update(actor=actor, coverage=coverage, **data)
+    return _coverage().get(pk=coverage.pk)
+
+
+@router.delete(
+    "/pr/coverage/{int:coverage_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut},
+    summary="Remove a coverage entry",
+)
+def delete_coverage(request: HttpRequest, coverage_id: int) -> Any:
+    actor = _marketer(request)
+    coverage = get_object_or_404(Coverage.objects.all(), pk=coverage_id)
+    services.coverage_delete(actor=actor, coverage=coverage)
+    return Status(204, None)
+
+
 # --- Report ------------------------------------------------------------------------------------
 
 
 @router.get(
     "/pr/report",
-    response={200: ReportOut, 422: ErrorOut},
+    response={200: PrReportOut, 422: ErrorOut},
     summary="Coverage and reach per month, and share of voice, for a period",
 )
-def report(request: HttpRequest, filters: Query[ReportFilters]) -> Any:
+def report(request: HttpRequest, filters: Query[PrReportFilters]) -> Any:
     try:
         start, end = period_resolve(filters.start, filters.end, today=timezone.localdate())
     except ValueError as exc:

@@ -1,10 +1,10 @@
 """API schemas for media contacts, press releases and coverage."""
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from ninja import Field, Schema
-from pydantic import StringConstraints
+from pydantic import ConfigDict, StringConstraints
 
 from revline.core.listing import MAX_ID
 from revline.core.schemas import (
@@ -12,6 +12,7 @@ from revline.core.schemas import (
     Email,
     InputSchema,
     Name200,
+    PatchSchema,
     Text50,
     Text100,
     Text200,
@@ -45,7 +46,7 @@ CoverageSort = Literal["published_on", "-published_on", "reach", "-reach", "titl
 LoggedKind = Literal["pitch", "call", "email", "meeting"]
 
 
-class Ref(Schema):
+class PrCampaignRef(Schema):
     id: int
     name: str
 
@@ -127,7 +128,7 @@ class ReleaseIn(InputSchema):
     campaign_id: RecordId | None = None
 
 
-class TransitionOut(Schema):
+class ReleaseTransitionOut(Schema):
     from_status: ReleaseStatus
     to_status: ReleaseStatus
     by: UserRef | None
@@ -142,10 +143,10 @@ class ReleaseOut(Schema):
     body: str = Field(..., description="Sanitised HTML")
     status: ReleaseStatus
     embargo_until: datetime | None
-    campaign: Ref | None
+    campaign: PrCampaignRef | None
     distributed_at: datetime | None
     recipients: list[MediaContactRef]
-    transitions: list[TransitionOut]
+    transitions: list[ReleaseTransitionOut]
     created_by: UserRef | None
     created_at: datetime
     updated_at: datetime
@@ -209,7 +210,7 @@ class CoverageOut(Schema):
     about_us: bool
     competitors: list[str]
     release: ReleaseRef | None
-    campaign: Ref | None
+    campaign: PrCampaignRef | None
     media_contact: MediaContactRef | None
     notes: str
     created_at: datetime
@@ -234,7 +235,7 @@ class CoverageFilters(Schema):
 # --- Report ------------------------------------------------------------------------------------
 
 
-class ReportFilters(Schema):
+class PrReportFilters(Schema):
     start: date | None = Field(None, description="Defaults to 11 months before `end`'s month")
     end: date | None = Field(None, description="Defaults to today")
 
@@ -257,9 +258,68 @@ class VoiceOut(Schema):
     reach_share: float | None
 
 
-class ReportOut(Schema):
+class PrReportOut(Schema):
     start: date
     end: date
     months: list[MonthOut]
     share_of_voice: list[VoiceOut]
     total_mentions: int
+
+
+# --- Partial updates ---------------------------------------------------------------------------
+
+
+class MediaContactPatch(PatchSchema):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"beat": "Fintech", "owner_id": None}]}
+    )
+    clearable: ClassVar[frozenset[str]] = frozenset({"owner_id"})
+
+    name: Name200 | None = None
+    outlet: Name200 | None = None
+    beat: Text100 | None = None
+    email: Email | None = None
+    phone: Text50 | None = None
+    notes: Notes10000 | None = None
+    owner_id: RecordId | None = None
+
+
+class ReleasePatch(PatchSchema):
+    """Only draft releases can be edited; the body is sanitised again."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"title": "Revline 2.0 is out"}]}
+    )
+    clearable: ClassVar[frozenset[str]] = frozenset({"embargo_until", "campaign_id"})
+
+    title: Name200 | None = None
+    summary: Summary | None = None
+    body: Body | None = None
+    embargo_until: AwareDatetime | None = None
+    campaign_id: RecordId | None = None
+
+
+class CoveragePatch(PatchSchema):
+    """`competitors` replaces the list of competitor names."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reach": 120000, "sentiment": "positive"}]}
+    )
+    clearable: ClassVar[frozenset[str]] = frozenset(
+        {"release_id", "campaign_id", "media_contact_id"}
+    )
+
+    title: Title300 | None = None
+    outlet: Name200 | None = None
+    published_on: date | None = None
+    url: Url | None = None
+    reach: int | None = Field(None, ge=0, le=REACH_MAX)
+    sentiment: Sentiment | None = None
+    about_us: bool | None = None
+    competitors: (
+        Annotated[list[CompetitorName], Field(max_length=COMPETITORS_PER_ENTRY_MAX)] | None
+    ) = None
+    release_id: RecordId | None = None
+    campaign_id: RecordId | None = None
+    media_contact_id: RecordId | None = None
+    notes: Notes2000 | None = None

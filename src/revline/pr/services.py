@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Model, TextField
 from django.utils import timezone
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.campaigns.models import Campaign
 from revline.core import permissions
 from revline.core.models import User
@@ -115,6 +116,7 @@ def media_contact_create(
     _media_contact_normalize(contact)
     _validate(contact)
     contact.save()
+    audit_create(actor=actor, obj=contact)
     return contact
 
 
@@ -128,12 +130,23 @@ def media_contact_update(
     if unknown:
         raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
     updated = MediaContact.objects.select_for_update().get(pk=media_contact.pk)
+    before = snapshot(updated)
     for field, value in fields.items():
         setattr(updated, field, value)
     _media_contact_normalize(updated)
     _validate(updated)
     updated.save()
+    audit_update(actor=actor, obj=updated, before=before)
     return updated
+
+
+@transaction.atomic
+def media_contact_delete(*, actor: User | None, media_contact: MediaContact) -> None:
+    """Delete a media contact and their relationship history. Coverage they wrote stays (without
+    an author) and releases sent to them no longer list them as a recipient."""
+    _require_marketer(actor)
+    audit_delete(actor=actor, obj=media_contact)
+    media_contact.delete()
 
 
 def media_interaction_log(
@@ -162,6 +175,7 @@ def media_interaction_log(
         errors["occurred_on"] = "The date cannot be in the future."
     _validate(interaction, errors)
     interaction.save()
+    audit_create(actor=actor, obj=interaction)
     return interaction
 
 
@@ -203,6 +217,7 @@ def press_release_create(
     )
     _release_prepare(release)
     release.save()
+    audit_create(actor=actor, obj=release)
     return release
 
 
@@ -222,11 +237,29 @@ def press_release_update(
             f"Only draft releases can be edited; this one is {updated.get_status_display().lower()}."
             + (" Send it back to draft first." if updated.status == ReleaseStatus.REVIEW else "")
         )
+    before = snapshot(updated)
     for field, value in fields.items():
         setattr(updated, field, value)
     _release_prepare(updated)
     updated.save()
+    audit_update(actor=actor, obj=updated, before=before)
     return updated
+
+
+@transaction.atomic
+def press_release_delete(*, actor: User | None, release: PressRelease) -> None:
+    """Delete a draft release. Once submitted, its review and distribution history is kept."""
+    _require_marketer(actor)
+    locked = PressRelease.objects.select_for_update().get(pk=release.pk)
+    if locked.status != ReleaseStatus.DRAFT:
+        raise ValidationError(
+            {
+                "status": "Only draft releases can be deleted; this one is "
+                f"{locked.get_status_display().lower()}."
+            }
+        )
+    audit_delete(actor=actor, obj=locked)
+    locked.delete()
 
 
 def _refuse_transition(current: str, to_status: str) -> ValidationError:
@@ -242,6 +275,7 @@ def _refuse_transition(current: str, to_status: str) -> ValidationError:
 def _transition(
     *, release: PressRelease, to_status: str, actor: User | None, at: datetime, note: str
 ) -> None:
+    before = snapshot(release, fields=["status", "distributed_at"])
     ReleaseTransition.objects.create(
         release=release,
         from_status=release.status,
@@ -256,6 +290,7 @@ def _transition(
         release.distributed_at = at
         fields.append("distributed_at")
     release.save(update_fields=fields)
+    audit_update(actor=actor, obj=release, before=before)
 
 
 @transaction.atomic
@@ -430,6 +465,7 @@ def coverage_create(
     coverage.save()
     coverage.competitors.set(competitors_get_or_create(names))
     _coverage_interaction(actor, coverage)
+    audit_create(actor=actor, obj=coverage)
     return coverage
 
 
@@ -444,6 +480,8 @@ def coverage_update(*, actor: User | None, coverage: Coverage, **fields: Any) ->
     if unknown:
         raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
     updated = Coverage.objects.select_for_update().get(pk=coverage.pk)
+    before = snapshot(updated)
+    previous_names = sorted(updated.competitors.values_list("name", flat=True))
     previous_author = updated.media_contact_id
     names_given = fields.pop("competitors", None)
     names = (
@@ -459,4 +497,17 @@ def coverage_update(*, actor: User | None, coverage: Coverage, **fields: Any) ->
         updated.competitors.set(competitors_get_or_create(names))
     if updated.media_contact_id != previous_author:
         _coverage_interaction(actor, updated)
+    current_names = sorted(updated.competitors.values_list("name", flat=True))
+    extra = (
+        {"competitors": [previous_names, current_names]} if current_names != previous_names else {}
+    )
+    audit_update(actor=actor, obj=updated, before=before, extra=extra)
     return updated
+
+
+@transaction.atomic
+def coverage_delete(*, actor: User | None, coverage: Coverage) -> None:
+    """Remove an entry from the coverage log (and from the report and share of voice)."""
+    _require_marketer(actor)
+    audit_delete(actor=actor, obj=coverage)
+    coverage.delete()

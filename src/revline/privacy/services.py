@@ -14,6 +14,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from revline.audit.services import audit_create, audit_update, snapshot
 from revline.core import permissions
 from revline.core.models import User
 from revline.people.models import ConsentRecord, ConsentStatus, Contact
@@ -67,7 +68,7 @@ def _request_create(
     requested_at = requested_at or now
     if requested_at > now:
         raise ValidationError({"requested_at": "The request cannot be received in the future."})
-    return PrivacyRequest.objects.create(
+    request = PrivacyRequest.objects.create(
         kind=kind,
         contact=contact,
         email_digest=email_digest(contact.email) if contact.email.strip() else "",
@@ -78,13 +79,17 @@ def _request_create(
         handled_by=actor,
         note=note.strip(),
     )
+    audit_create(actor=actor, obj=request)
+    return request
 
 
 def _complete(request: PrivacyRequest, *, actor: User, at: datetime) -> None:
+    before = snapshot(request, fields=["status", "completed_at", "handled_by"])
     request.status = RequestStatus.COMPLETED
     request.completed_at = at
     request.handled_by = actor
     request.save(update_fields=["status", "completed_at", "handled_by"])
+    audit_update(actor=actor, obj=request, before=before)
 
 
 # --- Export (art. 15 and 20) --------------------------------------------------------------------
@@ -332,7 +337,9 @@ def contact_erase(
 
 
 def privacy_request_note(*, actor: User, request: PrivacyRequest, note: str) -> PrivacyRequest:
-    permissions.require(permissions.is_admin(actor))
+    permissions.require(permissions.is_admin(actor), "Only admins can edit privacy requests.")
+    before = snapshot(request, fields=["note"])
     request.note = note.strip()
     request.save(update_fields=["note"])
+    audit_update(actor=actor, obj=request, before=before)
     return request

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.core import permissions
 from revline.core.models import User
 
@@ -79,8 +80,17 @@ def product_prices_set(
         if message := pricing.unit_price_error(price):
             raise ValidationError({"prices": f"{code}: {message}"})
         rows.append(ProductPrice(product=product, currency=code, unit_price=price))
+    old = _price_texts(ProductPrice.objects.filter(product=product))
     ProductPrice.objects.filter(product=product).delete()
-    return ProductPrice.objects.bulk_create(rows)
+    created = ProductPrice.objects.bulk_create(rows)
+    new = _price_texts(created)
+    if old != new:
+        audit_update(actor=actor, obj=product, before={}, extra={"prices": [old, new]})
+    return created
+
+
+def _price_texts(prices: Any) -> dict[str, str]:
+    return {p.currency: f"{p.unit_price:.2f}" for p in sorted(prices, key=lambda p: p.currency)}
 
 
 def _price_book_fields(name: str, currency: str) -> tuple[str, str]:
@@ -90,6 +100,11 @@ def _price_book_fields(name: str, currency: str) -> tuple[str, str]:
     if len(name) > 100:
         raise ValidationError({"name": "The name is at most 100 characters long."})
     return name, _currency(currency)
+
+
+def _entry_texts(book: PriceBook) -> dict[str, str]:
+    entries = PriceBookEntry.objects.filter(price_book=book).order_by("product_id")
+    return {str(e.product_id): str(e.unit_price) for e in entries}
 
 
 def _entries_set(book: PriceBook, entries: Mapping[Product, Decimal]) -> None:
@@ -129,6 +144,10 @@ def price_book_create(
     book.is_active = is_active
     _save_book(book)
     _entries_set(book, entries or {})
+    audit_create(actor=actor, obj=book)
+    entry_texts = _entry_texts(book)
+    if entry_texts:
+        audit_update(actor=actor, obj=book, before={}, extra={"entries": [{}, entry_texts]})
     return book
 
 
@@ -149,11 +168,24 @@ def price_book_update(
     if PriceBook.objects.filter(name__iexact=name).exclude(pk=book.pk).exists():
         raise ValidationError({"name": "Another price book already has this name."})
     book = PriceBook.objects.select_for_update().get(pk=book.pk)
+    before, old_entries = snapshot(book), _entry_texts(book)
     book.name, book.currency = name, currency
     book.description, book.is_active = description.strip(), is_active
     _save_book(book)
     _entries_set(book, entries or {})
+    new_entries = _entry_texts(book)
+    extra = {"entries": [old_entries, new_entries]} if old_entries != new_entries else {}
+    audit_update(actor=actor, obj=book, before=before, extra=extra)
     return book
+
+
+@transaction.atomic
+def price_book_delete(*, actor: User, book: PriceBook) -> None:
+    """Delete a price book and its entries. Quote versions built with it keep their line prices
+    and simply no longer name a price book."""
+    _require_manager(actor)
+    audit_delete(actor=actor, obj=book)
+    book.delete()
 
 
 @transaction.atomic
@@ -172,10 +204,38 @@ def exchange_rate_create(
         )
     if message := pricing.rate_error(rate):
         raise ValidationError({"rate": message})
-    row, _created = ExchangeRate.objects.update_or_create(
-        currency=currency, valid_from=valid_from, defaults={"rate": rate}
+    row = (
+        ExchangeRate.objects.select_for_update()
+        .filter(currency=currency, valid_from=valid_from)
+        .first()
     )
+    if row is not None:
+        return exchange_rate_update(actor=actor, row=row, rate=rate)
+    row = ExchangeRate.objects.create(currency=currency, valid_from=valid_from, rate=rate)
+    audit_create(actor=actor, obj=row)
     return row
+
+
+@transaction.atomic
+def exchange_rate_update(*, actor: User | None, row: ExchangeRate, rate: Decimal) -> ExchangeRate:
+    """Correct a stored rate. Quote versions keep the rate fixed when they were made."""
+    _require_manager(actor)
+    if message := pricing.rate_error(rate):
+        raise ValidationError({"rate": message})
+    row = ExchangeRate.objects.select_for_update().get(pk=row.pk)
+    before = snapshot(row)
+    row.rate = rate
+    row.save(update_fields=["rate"])
+    audit_update(actor=actor, obj=row, before=before)
+    return row
+
+
+@transaction.atomic
+def exchange_rate_delete(*, actor: User, row: ExchangeRate) -> None:
+    """Remove a rate; quote versions keep the rate fixed when they were made."""
+    _require_manager(actor)
+    audit_delete(actor=actor, obj=row)
+    row.delete()
 
 
 @transaction.atomic
@@ -190,9 +250,14 @@ def product_create_priced(
 
 @transaction.atomic
 def product_update_priced(
-    *, actor: User | None, product: Product, prices: Mapping[str, Decimal], **fields: Any
+    *,
+    actor: User | None,
+    product: Product,
+    prices: Mapping[str, Decimal] | None,
+    **fields: Any,
 ) -> Product:
-    """product_update and its prices in other currencies, all or nothing."""
+    """product_update and its prices in other currencies (None keeps them), all or nothing."""
     product = product_update(actor=actor, product=product, **fields)
-    product_prices_set(actor=actor, product=product, prices=prices)
+    if prices is not None:
+        product_prices_set(actor=actor, product=product, prices=prices)
     return product

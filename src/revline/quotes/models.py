@@ -96,6 +96,9 @@ class ExchangeRate(models.Model):
             models.UniqueConstraint(fields=["currency", "valid_from"], name="exchange_rate_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.currency} from {self.valid_from}"
+
 
 class Quote(models.Model):
     """A quote for a deal; every revision during negotiation is a new QuoteVersion."""
@@ -176,6 +179,9 @@ class QuoteVersion(models.Model):
             models.UniqueConstraint(fields=["quote", "number"], name="quote_version_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.quote.number} v{self.number}"
+
 
 class QuoteLine(models.Model):
     version = models.ForeignKey(QuoteVersion, on_delete=models.CASCADE, related_name="lines")
@@ -227,6 +233,9 @@ class QuoteApproval(models.Model):
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Approval of {self.version}"
 
 
 class Order(models.Model):

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.core import money, permissions
 from revline.core.models import User
 from revline.core.workspace import workspace_get
@@ -123,6 +125,7 @@ def quote_create(
     )
     quote.number = f"Q-{quote.pk:05d}"
     quote.save(update_fields=["number"])
+    audit_create(actor=actor, obj=quote)
     QuoteVersion.objects.create(
         quote=quote,
         number=1,
@@ -132,6 +135,40 @@ def quote_create(
         created_by=actor,
         created_at=now,
         valid_until=None,
+    )
+    return quote
+
+
+@transaction.atomic
+def quote_create_filled(
+    *,
+    actor: User | None,
+    deal: Deal,
+    title: str,
+    currency: str = "",
+    price_book: PriceBook | None = None,
+    lines: list[LineInput],
+    discount_percent: Decimal = Decimal("0"),
+    tax_percent: Decimal = Decimal("0"),
+    terms: str = "",
+    valid_until: date | None = None,
+    now: datetime | None = None,
+) -> Quote:
+    """quote_create and version 1 saved with these lines and terms, all or nothing."""
+    now = now or timezone.now()
+    quote = quote_create(
+        actor=actor, deal=deal, title=title, currency=currency, price_book=price_book, now=now
+    )
+    version_save(
+        actor=actor,
+        version=quote.versions.get(number=1),
+        lines=lines,
+        price_book=price_book,
+        discount_percent=discount_percent,
+        tax_percent=tax_percent,
+        terms=terms,
+        valid_until=valid_until,
+        now=now,
     )
     return quote
 
@@ -257,6 +294,7 @@ def version_save(
         raise ValidationError({"valid_until": "The quote cannot be valid only until a past day."})
     if len(terms) > 10_000:
         raise ValidationError({"terms": "The terms are at most 10,000 characters long."})
+    before, old_lines = snapshot(version), _line_texts(version.lines.all())
     if currency != version.currency:
         version.exchange_rate = _rate(currency, now.date())
         version.currency = currency
@@ -273,10 +311,34 @@ def version_save(
     for line in resolved:
         line.version = version
     QuoteLine.objects.bulk_create(resolved)
+    new_lines = _line_texts(resolved)
+    extra = {"lines": [old_lines, new_lines]} if old_lines != new_lines else {}
+    audit_update(actor=actor, obj=version, before=before, extra=extra)
     if title is not None:
+        quote_before = snapshot(quote, fields=["title"])
         quote.title = _clean_title(title)
         quote.save(update_fields=["title"])
+        audit_update(actor=actor, obj=quote, before=quote_before)
     return version
+
+
+def _line_texts(lines: Any) -> list[str]:
+    """Lines as short readable strings for the audit log."""
+    return [
+        f"{line.name}: {line.quantity:.2f} × {line.unit_price:.2f} −{line.discount_percent:.2f}%"
+        for line in lines
+    ]
+
+
+@transaction.atomic
+def quote_delete(*, actor: User, quote: Quote) -> None:
+    """Delete a quote none of whose versions was ever sent: what a buyer saw stays on record."""
+    quote = Quote.objects.select_for_update().select_related("deal__owner").get(pk=quote.pk)
+    _require_edit(actor, quote.deal)
+    if QuoteVersion.objects.filter(quote=quote, sent_at__isnull=False).exists():
+        raise ValidationError("This quote was sent to the buyer; it stays on record.")
+    audit_delete(actor=actor, obj=quote)
+    quote.delete()
 
 
 def version_needs_approval(version: QuoteVersion) -> bool:
@@ -334,6 +396,7 @@ def version_revise(
         created_by=actor,
         created_at=now,
     )
+    audit_create(actor=actor, obj=new)
     QuoteLine.objects.bulk_create(
         [
             QuoteLine(
@@ -374,11 +437,15 @@ def version_request_approval(
     _require_lines(version)
     if not version_needs_approval(version):
         raise ValidationError("This discount needs no approval; send the quote.")
+    before = snapshot(version, fields=["status"])
     version.status = QuoteStatus.PENDING_APPROVAL
     version.save(update_fields=["status"])
-    return QuoteApproval.objects.create(
+    audit_update(actor=actor, obj=version, before=before)
+    approval = QuoteApproval.objects.create(
         version=version, requested_by=actor, requested_at=now or timezone.now()
     )
+    audit_create(actor=actor, obj=approval)
+    return approval
 
 
 @transaction.atomic
@@ -410,13 +477,17 @@ def approval_decide(
         raise ValidationError({"comment": "Say why the discount is rejected."})
     if len(comment) > 2000:
         raise ValidationError({"comment": "The comment is at most 2,000 characters long."})
+    before = snapshot(approval)
     approval.decision = ApprovalDecision.APPROVED if approve else ApprovalDecision.REJECTED
     approval.decided_by = actor
     approval.decided_at = now or timezone.now()
     approval.comment = comment
     approval.save()
+    audit_update(actor=actor, obj=approval, before=before)
+    version_before = snapshot(version, fields=["status"])
     version.status = QuoteStatus.APPROVED if approve else QuoteStatus.REJECTED
     version.save(update_fields=["status"])
+    audit_update(actor=actor, obj=version, before=version_before)
     return approval
 
 
@@ -467,10 +538,12 @@ def version_send(
     QuoteVersion.objects.filter(
         quote=quote, number__lt=version.number, status__in=REPLACEABLE
     ).update(status=QuoteStatus.SUPERSEDED)
+    before = snapshot(version, fields=["status", "sent_at", "public_token"])
     version.status = QuoteStatus.SENT
     version.sent_at = now
     version.public_token = secrets.token_urlsafe(32)
     version.save(update_fields=["status", "sent_at", "public_token"])
+    audit_update(actor=actor, obj=version, before=before)
     subject = f"Quote {quote.number} v{version.number} sent"
     if email_to_contact and contact is not None:
         subject += f" to {contact.email}"
@@ -548,11 +621,14 @@ def version_accept(
         raise ValidationError({"name": "The name is at most 200 characters long."})
     if not agreed:
         raise ValidationError({"agree": "Tick the box to accept the quote and its terms."})
+    fields = ["status", "accepted_at", "accepted_ip", "accepted_name"]
+    before = snapshot(version, fields=fields)
     version.status = QuoteStatus.ACCEPTED
     version.accepted_at = now
     version.accepted_ip = ip or None
     version.accepted_name = name
-    version.save(update_fields=["status", "accepted_at", "accepted_ip", "accepted_name"])
+    version.save(update_fields=fields)
+    audit_update(actor=None, obj=version, before=before)
     event_emit(
         type="quote.accepted", payload=webhook_payloads.quote_accepted(version), occurred_at=now
     )

@@ -18,6 +18,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.campaigns.models import Creative, CtaAction
 from revline.core import permissions
 from revline.core.models import Role, User
@@ -113,7 +114,9 @@ def product_create(
         is_active=is_active,
     )
     _clean_product(product)
-    return _save_product(product)
+    _save_product(product)
+    audit_create(actor=actor, obj=product)
+    return product
 
 
 @transaction.atomic
@@ -125,10 +128,29 @@ def product_update(*, actor: User | None, product: Product, **fields: Any) -> Pr
     if unknown:
         raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
     updated = Product.objects.select_for_update().get(pk=product.pk)
+    before = snapshot(updated)
     for field, value in fields.items():
         setattr(updated, field, value)
     _clean_product(updated)
-    return _save_product(updated)
+    _save_product(updated)
+    audit_update(actor=actor, obj=updated, before=before)
+    return updated
+
+
+PRODUCT_IN_USE = "This product is on orders, quotes or CTAs; archive it instead (is_active false)."
+
+
+@transaction.atomic
+def product_delete(*, actor: User, product: Product) -> None:
+    """Delete a product no order, quote or CTA uses; one in use is archived instead, so that
+    history keeps pointing at it."""
+    permissions.require(can_manage_products(actor), MANAGERS_ONLY)
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    in_use = product.orders.exists() or product.quote_lines.exists()
+    if in_use or product.creatives.exists():
+        raise ValidationError(PRODUCT_IN_USE, code="in_use")
+    audit_delete(actor=actor, obj=product)
+    product.delete()
 
 
 def _order_signer(creative: Creative) -> signing.TimestampSigner:

@@ -1,4 +1,8 @@
-"""Personas, research notes and market insights over the JSON API."""
+"""Personas, research notes and market insights over the JSON API.
+
+Everyone reads. Marketers and admins manage personas; any active user writes research notes,
+and a note is changed or deleted by its author, a marketer or an admin (as in the UI).
+"""
 
 from typing import Any
 
@@ -20,14 +24,17 @@ from .schemas import (
     NoteFilters,
     NoteIn,
     NoteOut,
+    NotePatch,
     PersonaFilters,
     PersonaIn,
     PersonaOut,
+    PersonaPatch,
     group_out,
 )
 
 router = Router(tags=["research"])
 
+TAG_FIELDS = ("personas", "competitors", "segments", "informs")
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
@@ -46,6 +53,12 @@ def _notes() -> QuerySet[ResearchNote]:
     )
 
 
+def _marketer(request: HttpRequest) -> Any:
+    actor = api_user(request)
+    permissions.require(permissions.can_manage_marketing(actor), services.MARKETING_ONLY)
+    return actor
+
+
 @router.get("/personas", response=list[PersonaOut])
 @paginate(LimitOffset)
 def list_personas(request: HttpRequest, filters: Query[PersonaFilters]) -> Any:
@@ -60,13 +73,13 @@ def list_personas(request: HttpRequest, filters: Query[PersonaFilters]) -> Any:
             | Q(typical_industries__icontains=q)
         )
     # contact_count is left null in lists: it is one count query per persona.
-    return personas.order_by("name", "pk")
+    sort = filters.sort
+    return personas.order_by(sort, "-pk" if sort.startswith("-") else "pk")
 
 
 @router.post("/personas", response={201: PersonaOut, **ERRORS})
 def create_persona(request: HttpRequest, payload: PersonaIn) -> Any:
-    actor = api_user(request)
-    permissions.require(permissions.can_manage_marketing(actor), services.MARKETING_ONLY)
+    actor = _marketer(request)
     persona = services.persona_create(actor=actor, **payload.model_dump())
     return Status(201, _with_count(_personas().get(pk=persona.pk)))
 
@@ -75,6 +88,29 @@ def create_persona(request: HttpRequest, payload: PersonaIn) -> Any:
 def get_persona(request: HttpRequest, persona_id: int) -> Any:
     api_user(request)
     return _with_count(get_object_or_404(_personas(), pk=persona_id))
+
+
+@router.patch(
+    "/personas/{int:persona_id}",
+    response={200: PersonaOut, **ERRORS},
+    summary="Change a persona; only the fields sent change",
+)
+def update_persona(request: HttpRequest, persona_id: int, payload: PersonaPatch) -> Any:
+    actor = _marketer(request)
+    persona = get_object_or_404(_personas(), pk=persona_id)
+    services.persona_update(actor=actor, persona=persona, **payload.model_dump(exclude_unset=True))
+    return _with_count(_personas().get(pk=persona.pk))
+
+
+@router.delete(
+    "/personas/{int:persona_id}",
+    response={204: None, **ERRORS},
+    summary="Delete a persona; notes lose the tag, contacts are not touched",
+)
+def delete_persona(request: HttpRequest, persona_id: int) -> Any:
+    actor = _marketer(request)
+    services.persona_delete(actor=actor, persona=get_object_or_404(_personas(), pk=persona_id))
+    return Status(204, None)
 
 
 @router.get("/research-notes", response=list[NoteOut])
@@ -95,7 +131,8 @@ def list_notes(request: HttpRequest, filters: Query[NoteFilters]) -> Any:
         tags &= Q(segments__id=filters.segment)
     if tags:
         notes = notes.filter(pk__in=ResearchNote.objects.filter(tags).values("pk"))
-    return notes.order_by("-date", "-pk")
+    sort = filters.sort
+    return notes.order_by(sort, "-pk" if sort.startswith("-") else "pk")
 
 
 @router.post("/research-notes", response={201: NoteOut, **ERRORS})
@@ -136,3 +173,36 @@ def get_insights(request: HttpRequest, filters: Query[InsightFilters]) -> Any:
             for t in report.tables
         ],
     }
+
+
+@router.patch(
+    "/research-notes/{int:note_id}",
+    response={200: NoteOut, **ERRORS},
+    summary="Change a note (its author, marketers, admins); a tag list sent replaces it",
+)
+def update_note(request: HttpRequest, note_id: int, payload: NotePatch) -> Any:
+    actor = api_user(request)
+    note = get_object_or_404(_notes(), pk=note_id)
+    permissions.require(services.can_edit_note(actor, note), services.NOTE_EDITORS_ONLY)
+    data: dict[str, Any] = {
+        "title": note.title,
+        "body": note.body,
+        "kind": note.kind,
+        "date": note.date,
+        **{key: [tag.pk for tag in getattr(note, key).all()] for key in TAG_FIELDS},
+    }
+    data.update(payload.model_dump(exclude_unset=True))
+    services.research_note_update(actor=actor, note=note, **data)
+    return _notes().get(pk=note.pk)
+
+
+@router.delete(
+    "/research-notes/{int:note_id}",
+    response={204: None, **ERRORS},
+    summary="Delete a note (its author, marketers, admins)",
+)
+def delete_note(request: HttpRequest, note_id: int) -> Any:
+    actor = api_user(request)
+    note = get_object_or_404(ResearchNote.objects.all(), pk=note_id)
+    services.research_note_delete(actor=actor, note=note)
+    return Status(204, None)

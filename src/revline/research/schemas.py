@@ -1,22 +1,52 @@
 """API schemas for personas, research notes and market insights."""
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import StringConstraints
+from pydantic import ConfigDict, StringConstraints
 
-from revline.core.schemas import InputSchema, LongText, MoneyOut, Name100, Text200, UserRef
+from revline.core.listing import MAX_ID
+from revline.core.schemas import (
+    InputSchema,
+    LongText,
+    MoneyOut,
+    Name100,
+    PatchSchema,
+    Text200,
+    UserRef,
+)
 from revline.segments.schemas import DEFINITION_HELP
 
 from .models import NoteKind
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Body = Annotated[str, StringConstraints(max_length=200_000)]
+Day = date  # a field named `date` hides the type in its class
 Ids = Annotated[list[int], Field(max_length=100)]
 
 
+PERSONA_EXAMPLE: dict[str, Any] = {
+    "name": "Software VP",
+    "goals": "Ship faster\nHire well",
+    "typical_titles": "VP Engineering",
+    "definition": {
+        "match": "all",
+        "conditions": [{"field": "company.industry", "op": "is", "value": "Software"}],
+    },
+}
+NOTE_EXAMPLE: dict[str, Any] = {
+    "title": "Interview with a churned customer",
+    "body": "<p>They left over <strong>pricing</strong>.</p>",
+    "kind": "interview",
+    "date": "2026-03-05",
+    "personas": [1],
+}
+
+
 class PersonaIn(InputSchema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [PERSONA_EXAMPLE]})
+
     name: Name100
     description: LongText = ""
     goals: LongText = Field("", description="One per line")
@@ -24,6 +54,20 @@ class PersonaIn(InputSchema):
     typical_titles: LongText = Field("", description="One per line")
     typical_industries: LongText = Field("", description="One per line")
     definition: dict[str, Any] = Field(..., description="The persona's rule. " + DEFINITION_HELP)
+
+
+class PersonaPatch(PatchSchema):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"pains": "Slow releases"}]}
+    )
+
+    name: Name100 | None = None
+    description: LongText | None = None
+    goals: LongText | None = None
+    pains: LongText | None = None
+    typical_titles: LongText | None = None
+    typical_industries: LongText | None = None
+    definition: dict[str, Any] | None = Field(None, description=DEFINITION_HELP)
 
 
 class PersonaOut(Schema):
@@ -45,6 +89,9 @@ class PersonaOut(Schema):
 
 class PersonaFilters(Schema):
     q: Text200 = Field("", description="Matches the name, description, titles or industries")
+    sort: Literal["name", "-name", "created_at", "-created_at", "updated_at", "-updated_at"] = (
+        "name"
+    )
 
 
 class TagRef(Schema):
@@ -52,12 +99,14 @@ class TagRef(Schema):
     name: str
 
 
-class ContentRef(Schema):
+class NoteContentRef(Schema):
     id: int
     title: str
 
 
 class NoteIn(InputSchema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [NOTE_EXAMPLE]})
+
     title: Title
     body: Body = Field("", description="HTML; reduced to the allow-list of docs/research-notes.md")
     kind: NoteKind = NoteKind.OTHER
@@ -66,6 +115,23 @@ class NoteIn(InputSchema):
     competitors: Ids = []
     segments: Ids = []
     informs: Ids = Field([], description="Ids of the content items the note informs")
+
+
+class NotePatch(PatchSchema):
+    """Only the fields sent change; a tag list sent replaces that list."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"kind": "market_research"}]}
+    )
+
+    title: Title | None = None
+    body: Body | None = None
+    kind: NoteKind | None = None
+    date: Day | None = None
+    personas: Ids | None = None
+    competitors: Ids | None = None
+    segments: Ids | None = None
+    informs: Ids | None = None
 
 
 class NoteOut(Schema):
@@ -78,7 +144,7 @@ class NoteOut(Schema):
     personas: list[TagRef]
     competitors: list[TagRef]
     segments: list[TagRef]
-    informs: list[ContentRef]
+    informs: list[NoteContentRef]
     created_at: datetime
     updated_at: datetime
 
@@ -102,9 +168,10 @@ class NoteOut(Schema):
 class NoteFilters(Schema):
     q: Text200 = Field("", description="Matches the title or text")
     kind: NoteKind | None = None
-    persona: int | None = Field(None, ge=1, description="Notes tagged with this persona")
-    competitor: int | None = Field(None, ge=1)
-    segment: int | None = Field(None, ge=1)
+    persona: int | None = Field(None, ge=1, le=MAX_ID, description="Notes tagged with this persona")
+    competitor: int | None = Field(None, ge=1, le=MAX_ID)
+    segment: int | None = Field(None, ge=1, le=MAX_ID)
+    sort: Literal["date", "-date", "title", "-title", "updated_at", "-updated_at"] = "-date"
 
 
 class InsightFilters(Schema):

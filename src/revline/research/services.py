@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.content.models import ContentItem
 from revline.core import permissions
 from revline.core.models import User
@@ -104,7 +105,9 @@ def persona_create(
     name, checked, cleaned = _persona_clean(
         name=name, definition=definition, fields=fields, exclude_pk=None
     )
-    return Persona.objects.create(name=name, definition=checked, created_by=actor, **cleaned)
+    persona = Persona.objects.create(name=name, definition=checked, created_by=actor, **cleaned)
+    audit_create(actor=actor, obj=persona)
+    return persona
 
 
 @transaction.atomic
@@ -123,6 +126,7 @@ def persona_update(
     """Change a persona; arguments left None keep their value. On any error nothing changes."""
     _require_marketer(actor)
     current = Persona.objects.select_for_update().get(pk=persona.pk)
+    before = snapshot(current)
     given = {
         "description": description,
         "goals": goals,
@@ -141,6 +145,7 @@ def persona_update(
     for key, value in cleaned.items():
         setattr(current, key, value)
     current.save()
+    audit_update(actor=actor, obj=current, before=before)
     persona.refresh_from_db()
     return current
 
@@ -149,6 +154,7 @@ def persona_update(
 def persona_delete(*, actor: User | None, persona: Persona) -> None:
     """Delete a persona. Notes tagged with it lose the tag; contacts are not touched."""
     _require_marketer(actor)
+    audit_delete(actor=actor, obj=persona)
     persona.delete()
 
 
@@ -208,6 +214,10 @@ def _note_clean(
     return clean, ids
 
 
+def _tag_ids(note: ResearchNote) -> dict[str, list[int]]:
+    return {key: sorted(getattr(note, key).values_list("pk", flat=True)) for key in _TAG_MODELS}
+
+
 def _set_tags(note: ResearchNote, ids: dict[str, list[int]]) -> None:
     note.personas.set(ids["personas"])
     note.competitors.set(ids["competitors"])
@@ -239,6 +249,7 @@ def research_note_create(
     )
     note = ResearchNote.objects.create(author=actor or author, **clean)
     _set_tags(note, ids)
+    audit_create(actor=actor, obj=note)
     return note
 
 
@@ -259,6 +270,7 @@ def research_note_update(
     """Replace a note's text and tags (author, marketer or admin). On any error nothing changes."""
     current = ResearchNote.objects.select_for_update().get(pk=note.pk)
     permissions.require(can_edit_note(actor, current), NOTE_EDITORS_ONLY)
+    before, tags_before = snapshot(current), _tag_ids(current)
     tags = {"personas": personas, "competitors": competitors, "segments": segments}
     clean, ids = _note_clean(
         title=title, body=body, kind=kind, day=date, tags={**tags, "informs": informs}
@@ -267,10 +279,14 @@ def research_note_update(
         setattr(current, key, value)
     current.save()
     _set_tags(current, ids)
+    # Tags are many-to-many: a snapshot of the row cannot see them.
+    changed_tags = {k: [tags_before[k], ids[k]] for k in ids if tags_before[k] != ids[k]}
+    audit_update(actor=actor, obj=current, before=before, extra=changed_tags)
     return current
 
 
 @transaction.atomic
 def research_note_delete(*, actor: User, note: ResearchNote) -> None:
     permissions.require(can_edit_note(actor, note), NOTE_EDITORS_ONLY)
+    audit_delete(actor=actor, obj=note)
     note.delete()

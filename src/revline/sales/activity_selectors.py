@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from revline.core import permissions
 from revline.core.models import Role, User
+from revline.core.visibility import visible_activities
 from revline.people.models import Company, Contact
 
 from .activity_services import can_edit_activity
@@ -51,15 +52,14 @@ def _panel(user: User, activities: QuerySet[Activity]) -> ActivityPanel:
 
 
 def _visible(user: User, activities: QuerySet[Activity]) -> QuerySet[Activity]:
-    """Activities on a deal the user may not see stay hidden on contact and company pages too."""
-    if not permissions.sees_only_team_deals(user):
-        return activities
-    return activities.filter(Q(deal__isnull=True) | Q(deal__in=deals_visible_to(user).values("pk")))
+    """Activities `user` may see (core.visibility: by their owner, and on a deal they may see)."""
+    return visible_activities(activities, user)
 
 
 def deal_activity_panel(*, user: User, deal: Deal) -> ActivityPanel:
-    """The caller has checked that `user` may see the deal."""
-    return _panel(user, activity_queryset().filter(deal=deal))
+    """The caller has checked that `user` may see the deal; its activities still follow the
+    activity visibility setting."""
+    return _panel(user, _visible(user, activity_queryset().filter(deal=deal)))
 
 
 def contact_activity_panel(*, user: User, contact: Contact) -> ActivityPanel:
@@ -72,7 +72,7 @@ def company_activity_panel(*, user: User, company: Company) -> ActivityPanel:
 
 
 def activity_for(*, user: User, pk: int) -> Activity | None:
-    """The activity if `user` may see it (its deal is visible, or it has none)."""
+    """The activity if `user` may see it (core.visibility.activity_q)."""
     return _visible(user, activity_queryset()).filter(pk=pk).first()
 
 
@@ -165,13 +165,13 @@ def my_day(*, viewer: User, user: User, now: datetime) -> MyDay:
     """`user`'s day as `viewer` may see it: open tasks (overdue, today), today's meetings,
     stale deals and deals expected to close this week. The caller checked can_view_day."""
     start, end = day_bounds(now)
-    mine = activity_queryset().filter(assigned_to=user, completed_at__isnull=True)
+    mine = _visible(viewer, activity_queryset()).filter(assigned_to=user, completed_at__isnull=True)
     tasks = mine.exclude(kind=ActivityKind.MEETING).filter(due_at__isnull=False)
     overdue = list(tasks.filter(due_at__lt=start).order_by("due_at", "pk"))
     today = list(tasks.filter(due_at__gte=start, due_at__lt=end).order_by("due_at", "pk"))
 
     meeting_activities = list(
-        activity_queryset()
+        _visible(viewer, activity_queryset())
         .filter(kind=ActivityKind.MEETING)
         .filter(Q(assigned_to=user) | Q(assigned_to__isnull=True, created_by=user))
         .filter(

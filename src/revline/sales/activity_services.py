@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.core import permissions
 from revline.core.models import User
 from revline.email.template_selectors import sender_header
@@ -106,6 +107,7 @@ def activity_log(
     )
     activity.full_clean()
     activity.save()
+    audit_create(actor=actor, obj=activity)
     if contact is not None:
         events.activity_logged(contact=contact, activity=activity, actor=actor)
         handoffs_touch(contact=contact, actor=actor, at=activity.occurred_at)
@@ -160,6 +162,7 @@ def activity_plan(
     )
     activity.full_clean()
     activity.save()
+    audit_create(actor=actor, obj=activity)
     return activity
 
 
@@ -181,10 +184,12 @@ def activity_complete(
     if activity.due_at is None:
         raise ValidationError("Only planned activities can be completed.")
     at = at or timezone.now()
+    before = snapshot(activity)
     activity.completed_at = at
     activity.occurred_at = at
     activity.outcome = outcome
     activity.save(update_fields=["completed_at", "occurred_at", "outcome"])
+    audit_update(actor=actor, obj=activity, before=before)
     if activity.contact is not None:
         events.activity_logged(contact=activity.contact, activity=activity, actor=actor)
         handoffs_touch(contact=activity.contact, actor=actor, at=at)
@@ -196,11 +201,13 @@ def activity_reopen(*, actor: User, activity: Activity) -> Activity:
     _require_editable(actor, activity)
     if activity.completed_at is None:
         return activity
+    before = snapshot(activity)
     activity.completed_at = None
     activity.outcome = ""
     assert activity.due_at is not None
     activity.occurred_at = activity.due_at
     activity.save(update_fields=["completed_at", "outcome", "occurred_at"])
+    audit_update(actor=actor, obj=activity, before=before)
     return activity
 
 
@@ -223,6 +230,7 @@ def activity_update(
     A logged activity moves with `occurred_at`, a planned one with `due_at`. The timeline
     entry written when it was logged stays as it was: it records what was said then."""
     _require_editable(actor, activity)
+    before = snapshot(activity)
     if kind is not None:
         _check_kind(kind)
         if kind == ActivityKind.NOTE and activity.due_at is not None:
@@ -258,12 +266,14 @@ def activity_update(
             activity.reminded_at = None
     activity.full_clean()
     activity.save()
+    audit_update(actor=actor, obj=activity, before=before)
     return activity
 
 
 @transaction.atomic
 def activity_delete(*, actor: User, activity: Activity) -> None:
     _require_editable(actor, activity)
+    audit_delete(actor=actor, obj=activity)
     activity.delete()
 
 

@@ -25,7 +25,6 @@ from .schemas import (
     DealMoveIn,
     DealOut,
     DealPatch,
-    PipelineOut,
 )
 
 router = Router()
@@ -59,16 +58,6 @@ def _resolve_deal_relations(data: dict[str, Any]) -> dict[str, Any]:
 
 def _fresh(deal: Deal) -> Deal:
     return api_selectors.deal_written(deal.pk)
-
-
-@router.get(
-    "/pipelines",
-    response=list[PipelineOut],
-    tags=["pipelines"],
-    summary="Pipelines with their stages in order; the default pipeline first",
-)
-def list_pipelines(request: HttpRequest) -> Any:
-    return api_selectors.pipelines_with_stages()
 
 
 @router.get("/deals", response=list[DealOut], tags=["deals"])
@@ -161,3 +150,28 @@ def log_activity(request: HttpRequest, deal_id: int, payload: ActivityIn) -> Any
     actor, deal = _deal_for_change(request, deal_id)
     activity = services.activity_log(actor=actor, deal=deal, **payload.model_dump())
     return Status(201, api_selectors.deal_activities(deal=deal).get(pk=activity.pk))
+
+
+@router.post(
+    "/deals/{int:deal_id}/reopen",
+    response={200: DealOut, **ERRORS},
+    tags=["deals"],
+    summary="Reopen a won or lost deal in its pipeline's last open stage",
+)
+def reopen_deal(request: HttpRequest, deal_id: int) -> Any:
+    actor, deal = _deal_for_change(request, deal_id)
+    services.deal_reopen(actor=actor, deal=deal)
+    return _fresh(deal)
+
+
+@router.delete(
+    "/deals/{int:deal_id}",
+    response={204: None, **ERRORS},
+    tags=["deals"],
+    summary="Delete a deal that is not won; admins and managers of the deal's team",
+)
+def delete_deal(request: HttpRequest, deal_id: int) -> Any:
+    actor = api_user(request)
+    deal = get_object_or_404(api_selectors.deals_for_api(actor), pk=deal_id)
+    services.deal_delete(actor=actor, deal=deal)
+    return Status(204, None)

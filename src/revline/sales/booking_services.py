@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.campaigns.models import Creative, CtaAction
 from revline.core import permissions
 from revline.core.models import User
@@ -34,7 +35,7 @@ from revline.tracking.services import (
 )
 
 from . import booking_selectors, ics
-from .models import ActivityKind, BookingAvailability, Deal, Meeting
+from .models import Activity, ActivityKind, BookingAvailability, Deal, Meeting
 from .services import activity_log, deal_create
 from .slots import MAX_SLOT_MINUTES, MIN_SLOT_MINUTES, Slot, find_slot, zone_or_none
 
@@ -47,22 +48,19 @@ BOOKING_CONSENT_WORDING = "Email me news and offers. I can unsubscribe at any ti
 BOOKING_CONSENT_VERSION = "booking-v1"
 
 
-@transaction.atomic
-def availability_add(
+AVAILABILITY_DENIED = "You can only set your own availability (managers: their team's)."
+
+
+def _check_window(
     *,
-    actor: User,
     user: User,
     weekday: int,
     start_time: time,
     end_time: time,
     slot_minutes: int,
     time_zone: str,
-) -> BookingAvailability:
-    """Add a weekly window in which `user` can be booked. It may not overlap another of their windows."""
-    permissions.require(
-        booking_selectors.can_manage_availability(actor, user),
-        "You can only set your own availability (managers: their team's).",
-    )
+    exclude_pk: int | None = None,
+) -> None:
     errors: dict[str, str] = {}
     if not 0 <= weekday <= 6:
         errors["weekday"] = "Pick a day of the week."
@@ -80,15 +78,40 @@ def availability_add(
             errors["end_time"] = "The window is shorter than one slot."
     if errors:
         raise ValidationError(errors)
-    # Serialize changes to one user's windows, so two overlapping adds cannot both pass the check.
+    # Serialize changes to one user's windows, so two overlapping writes cannot both pass the check.
     User.objects.select_for_update().filter(pk=user.pk).first()
     overlapping = BookingAvailability.objects.filter(
         user=user, weekday=weekday, start_time__lt=end_time, end_time__gt=start_time
-    ).exists()
-    if overlapping:
+    )
+    if exclude_pk is not None:
+        overlapping = overlapping.exclude(pk=exclude_pk)
+    if overlapping.exists():
         raise ValidationError(
             {"start_time": "This window overlaps another window on the same day."}
         )
+
+
+@transaction.atomic
+def availability_add(
+    *,
+    actor: User,
+    user: User,
+    weekday: int,
+    start_time: time,
+    end_time: time,
+    slot_minutes: int,
+    time_zone: str,
+) -> BookingAvailability:
+    """Add a weekly window in which `user` can be booked. It may not overlap another of their windows."""
+    permissions.require(booking_selectors.can_manage_availability(actor, user), AVAILABILITY_DENIED)
+    _check_window(
+        user=user,
+        weekday=weekday,
+        start_time=start_time,
+        end_time=end_time,
+        slot_minutes=slot_minutes,
+        time_zone=time_zone,
+    )
     window = BookingAvailability(
         user=user,
         weekday=weekday,
@@ -99,6 +122,44 @@ def availability_add(
     )
     window.full_clean()
     window.save()
+    audit_create(actor=actor, obj=window)
+    return window
+
+
+@transaction.atomic
+def availability_update(
+    *,
+    actor: User,
+    window: BookingAvailability,
+    weekday: int | None = None,
+    start_time: time | None = None,
+    end_time: time | None = None,
+    slot_minutes: int | None = None,
+    time_zone: str | None = None,
+) -> BookingAvailability:
+    """Change a window (the fields given); the same rules as availability_add. Meetings already
+    booked stay booked."""
+    permissions.require(
+        booking_selectors.can_manage_availability(actor, window.user), AVAILABILITY_DENIED
+    )
+    before = snapshot(window)
+    window.weekday = window.weekday if weekday is None else weekday
+    window.start_time = start_time or window.start_time
+    window.end_time = end_time or window.end_time
+    window.slot_minutes = window.slot_minutes if slot_minutes is None else slot_minutes
+    window.time_zone = (window.time_zone if time_zone is None else time_zone).strip()
+    _check_window(
+        user=window.user,
+        weekday=window.weekday,
+        start_time=window.start_time,
+        end_time=window.end_time,
+        slot_minutes=window.slot_minutes,
+        time_zone=window.time_zone,
+        exclude_pk=window.pk,
+    )
+    window.full_clean()
+    window.save()
+    audit_update(actor=actor, obj=window, before=before)
     return window
 
 
@@ -106,10 +167,38 @@ def availability_add(
 def availability_remove(*, actor: User, window: BookingAvailability) -> None:
     """Remove a window. Meetings already booked in it stay booked."""
     permissions.require(
-        booking_selectors.can_manage_availability(actor, window.user),
-        "You can only set your own availability (managers: their team's).",
+        booking_selectors.can_manage_availability(actor, window.user), AVAILABILITY_DENIED
     )
+    audit_delete(actor=actor, obj=window)
     window.delete()
+
+
+@transaction.atomic
+def meeting_cancel(*, actor: User, meeting: Meeting, reason: str = "") -> None:
+    """Cancel a booked meeting: its slot is free again, and the meeting's activity becomes a note
+    saying it was cancelled (so it leaves My day, and the deal's history keeps it).
+
+    Who may: the rep it is booked with, their manager, an admin (as for availability).
+    """
+    permissions.require(
+        booking_selectors.can_manage_availability(actor, meeting.user)
+        or (actor.is_active and actor.pk == meeting.user_id),
+        "You can only cancel your own meetings (managers: their team's).",
+    )
+    reason = reason.strip()
+    if len(reason) > 1000:
+        raise ValidationError({"reason": "Keep the reason under 1000 characters."})
+    activity: Activity | None = meeting.activity
+    audit_delete(actor=actor, obj=meeting)
+    meeting.delete()
+    if activity is not None:
+        before = snapshot(activity)
+        activity.kind = ActivityKind.NOTE
+        activity.subject = f"Cancelled: {activity.subject}"[:200]
+        if reason:
+            activity.body = f"{activity.body}\n\nCancelled: {reason}".strip()
+        activity.save(update_fields=["kind", "subject", "body"])
+        audit_update(actor=actor, obj=activity, before=before)
 
 
 def contact_company_attach(*, contact: Contact, company_name: str) -> Company | None:

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.core import permissions
 from revline.core.models import User
 
@@ -38,22 +39,29 @@ def close_reason_create(*, actor: User, kind: str, name: str) -> CloseReason:
         raise ValidationError({"kind": "A close reason is for won or for lost deals."})
     name = _clean_reason_name(kind, name)
     position = (CloseReason.objects.filter(kind=kind).aggregate(m=Max("position"))["m"] or 0) + 1
-    return CloseReason.objects.create(kind=kind, name=name, position=position)
+    reason = CloseReason.objects.create(kind=kind, name=name, position=position)
+    audit_create(actor=actor, obj=reason)
+    return reason
 
 
 def close_reason_rename(*, actor: User, reason: CloseReason, name: str) -> CloseReason:
     """Rename a reason; closed deals keep pointing at it, so their history reads the new name."""
     permissions.require(can_manage_close_reasons(actor), REASONS_DENIED)
-    reason.name = _clean_reason_name(reason.kind, name, exclude_pk=reason.pk)
+    name = _clean_reason_name(reason.kind, name, exclude_pk=reason.pk)
+    before = snapshot(reason)
+    reason.name = name
     reason.save(update_fields=["name"])
+    audit_update(actor=actor, obj=reason, before=before)
     return reason
 
 
 def close_reason_set_active(*, actor: User, reason: CloseReason, is_active: bool) -> CloseReason:
     """Retire a reason from the closing form (or bring it back); deals closed with it keep it."""
     permissions.require(can_manage_close_reasons(actor), REASONS_DENIED)
+    before = snapshot(reason)
     reason.is_active = is_active
     reason.save(update_fields=["is_active"])
+    audit_update(actor=actor, obj=reason, before=before)
     return reason
 
 
@@ -72,7 +80,21 @@ def close_reason_move(*, actor: User, reason: CloseReason, up: bool) -> CloseRea
         reasons[index], reasons[target] = reasons[target], reasons[index]
     for position, item in enumerate(reasons, start=1):
         if item.position != position:
+            before = snapshot(item, fields=["position"])
             item.position = position
             item.save(update_fields=["position"])
+            audit_update(actor=actor, obj=item, before=before)
     reason.refresh_from_db()
     return reason
+
+
+@transaction.atomic
+def close_reason_delete(*, actor: User, reason: CloseReason) -> None:
+    """Delete a reason no deal was closed with; a used one can only be retired."""
+    permissions.require(can_manage_close_reasons(actor), REASONS_DENIED)
+    if reason.deals.exists():
+        raise ValidationError(
+            {"reason": "Deals were closed with this reason: retire it instead (is_active false)."}
+        )
+    audit_delete(actor=actor, obj=reason)
+    reason.delete()

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from revline.core import permissions
 from revline.core.models import User
+from revline.core.visibility import users_q, visible_activities
 
 from . import selectors
 from .dashboard import ClosedRow, TrendMonth, last_months, monthly_trend
@@ -153,14 +153,13 @@ class ActivityRow:
 
 
 def activity_by_rep(*, user: User, start: datetime, end: datetime) -> list[ActivityRow]:
-    """Activities logged per person and kind in [start, end), in one query. With team
-    visibility a rep sees only their own team's people."""
-    activities = Activity.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
-    if permissions.sees_only_team_deals(user):
-        mine = Q(created_by_id=user.pk)
-        if user.team_id is not None:
-            mine |= Q(created_by__team_id=user.team_id)
-        activities = activities.filter(mine)
+    """Activities logged per person and kind in [start, end), in one query: only those the
+    user may see (core.visibility), and only by people whose deals the user sees."""
+    activities = visible_activities(
+        Activity.objects.filter(occurred_at__gte=start, occurred_at__lt=end), user
+    )
+    if people := users_q(user, "deal", prefix="created_by__"):
+        activities = activities.filter(people)
     rows: dict[int | None, ActivityRow] = {}
     for row in (
         activities.order_by()

@@ -18,8 +18,8 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from revline.core import permissions
-from revline.core.models import Role, Team, User
+from revline.core import permissions, visibility
+from revline.core.models import RecordVisibility, Role, Team, User
 
 from . import forecast, selectors
 from .forecast import (
@@ -127,32 +127,25 @@ def deal_rows(user: User, *, pipeline: Pipeline | None = None) -> list[DealRow]:
 
 
 def quota_owner_filter(user: User) -> Q:
-    """Whose quotas `user` may read: everyone's, or (with team visibility) their team's."""
-    if not permissions.sees_only_team_deals(user):
-        return Q()
-    visible = Q(user_id=user.pk)
-    if user.team_id is not None:
-        visible |= Q(user__team_id=user.team_id)
-    return visible
+    """Whose quotas `user` may read: those of the people whose deals they may see."""
+    return visibility.users_q(user, "deal", prefix="user__")
 
 
 def sellers_visible_to(user: User) -> QuerySet[User]:
     """The people the owner filter offers: sellers whose deals `user` may see."""
     sellers = User.objects.filter(
         Q(role__in=[Role.SALES_REP, Role.SALES_MANAGER, Role.ADMIN]) | Q(is_superuser=True)
-    ).filter(is_active=True)
-    if permissions.sees_only_team_deals(user):
-        mine = Q(pk=user.pk)
-        if user.team_id is not None:
-            mine |= Q(team_id=user.team_id)
-        sellers = sellers.filter(mine)
+    ).filter(visibility.users_q(user, "deal"), is_active=True)
     return sellers.order_by("first_name", "last_name", "username")
 
 
 def teams_visible_to(user: User) -> QuerySet[Team]:
-    if permissions.sees_only_team_deals(user):
-        return Team.objects.filter(pk=user.team_id) if user.team_id else Team.objects.none()
-    return Team.objects.all()
+    scope = visibility.scope_for(user, "deal")
+    if scope == RecordVisibility.ALL:
+        return Team.objects.all()
+    if scope == RecordVisibility.TEAM and user.team_id:
+        return Team.objects.filter(pk=user.team_id)
+    return Team.objects.none()
 
 
 @dataclass(frozen=True)

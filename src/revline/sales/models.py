@@ -444,6 +444,9 @@ class Activity(models.Model):
             models.Index(fields=["remind_at"]),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.subject}"
+
 
 class BookingAvailability(models.Model):
     """When a rep takes meetings booked from public pages: one row per weekday window."""
@@ -499,3 +502,6 @@ class Meeting(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "starts_at"], name="meeting_slot_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"Meeting at {self.starts_at:%Y-%m-%d %H:%M}"

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.content.models import ContentItem
 from revline.core import permissions
 from revline.core.models import Role, User
@@ -93,6 +94,7 @@ def objection_type_create(
     except IntegrityError as exc:  # a concurrent create of the same name
         raise ValidationError({"name": "An objection type with this name already exists."}) from exc
     objection_type.content.set(list(content))
+    audit_create(actor=actor, obj=objection_type)
     return objection_type
 
 
@@ -108,15 +110,34 @@ def objection_type_update(
     position: int,
 ) -> ObjectionType:
     permissions.require(can_edit_library(actor), LIBRARY_DENIED)
+    before = snapshot(objection_type)
+    content_before = sorted(objection_type.content.values_list("pk", flat=True))
     objection_type.name = _clean_name(name, exclude_pk=objection_type.pk)
     objection_type.description = description.strip()
     objection_type.is_active = is_active
     objection_type.position = position
     objection_type.save()
     objection_type.content.set(list(content))
+    content_after = sorted(objection_type.content.values_list("pk", flat=True))
+    extra = {"content": [content_before, content_after]} if content_before != content_after else {}
+    audit_update(actor=actor, obj=objection_type, before=before, extra=extra)
     return objection_type
 
 
+@transaction.atomic
+def objection_type_delete(*, actor: User, objection_type: ObjectionType) -> None:
+    """Delete a type nobody used; one logged on deals is retired (made inactive) instead,
+    so that its objections and their statistics stay."""
+    permissions.require(can_edit_library(actor), LIBRARY_DENIED)
+    if objection_type.objections.exists():
+        raise ValidationError(
+            "This objection type was logged on deals: retire it (make it inactive) instead."
+        )
+    audit_delete(actor=actor, obj=objection_type)
+    objection_type.delete()
+
+
+@transaction.atomic
 def objection_response_create(
     *, actor: User, objection_type: ObjectionType, title: str, body: str = ""
 ) -> ObjectionResponse:
@@ -125,11 +146,14 @@ def objection_response_create(
     if not title:
         raise ValidationError({"title": "Give the response a title."})
     position = (objection_type.responses.aggregate(m=Max("position"))["m"] or 0) + 10
-    return ObjectionResponse.objects.create(
+    response = ObjectionResponse.objects.create(
         objection_type=objection_type, title=title, body=body.strip(), position=position
     )
+    audit_create(actor=actor, obj=response)
+    return response
 
 
+@transaction.atomic
 def objection_response_update(
     *, actor: User, response: ObjectionResponse, title: str, body: str, is_active: bool
 ) -> ObjectionResponse:
@@ -138,11 +162,25 @@ def objection_response_update(
     title = title.strip()
     if not title:
         raise ValidationError({"title": "Give the response a title."})
+    before = snapshot(response)
     response.title = title
     response.body = body.strip()
     response.is_active = is_active
     response.save()
+    audit_update(actor=actor, obj=response, before=before)
     return response
+
+
+@transaction.atomic
+def objection_response_delete(*, actor: User, response: ObjectionResponse) -> None:
+    """Delete a response nobody used; one used on deals is retired instead (its stats stay)."""
+    permissions.require(can_edit_library(actor), LIBRARY_DENIED)
+    if response.uses.exists():
+        raise ValidationError(
+            "This response was used on deals: retire it (make it inactive) instead."
+        )
+    audit_delete(actor=actor, obj=response)
+    response.delete()
 
 
 def _check_response(response: ObjectionResponse | None, objection_type: ObjectionType) -> None:
@@ -184,12 +222,14 @@ def objection_log(
         raised_at=raised_at or timezone.now(),
         logged_by=actor,
     )
+    audit_create(actor=actor, obj=objection)
     from revline.feedback.services import feedback_from_objection
 
     feedback_from_objection(objection=objection)
     return objection
 
 
+@transaction.atomic
 def objection_update(
     *,
     actor: User,
@@ -203,8 +243,17 @@ def objection_update(
     if outcome not in ObjectionOutcome.values:
         raise ValidationError({"outcome": "Choose an outcome from the list."})
     _check_response(response, objection.objection_type)
+    before = snapshot(objection)
     objection.outcome = outcome
     objection.response = response
     objection.response_notes = response_notes.strip()
     objection.save(update_fields=["outcome", "response", "response_notes", "updated_at"])
+    audit_update(actor=actor, obj=objection, before=before)
     return objection
+
+
+@transaction.atomic
+def objection_delete(*, actor: User, objection: Objection) -> None:
+    permissions.require(permissions.can_edit_deal(actor, objection.deal), DEAL_DENIED)
+    audit_delete(actor=actor, obj=objection)
+    objection.delete()

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.content.models import ContentItem
 from revline.core import permissions
 from revline.core.models import User
@@ -67,7 +68,9 @@ def playbook_save(
     ]
     if errors:
         raise ValidationError(errors)
-    playbook, _ = StagePlaybook.objects.get_or_create(stage=stage)
+    playbook, created = StagePlaybook.objects.get_or_create(stage=stage)
+    before = snapshot(playbook)
+    content_before = sorted(playbook.content.values_list("pk", flat=True))
     playbook.talk_track = talk_track
     playbook.save()
     existing = {(item.kind, item.text): item for item in playbook.items.all()}
@@ -82,9 +85,107 @@ def playbook_save(
             item.position = position
             item.save(update_fields=["position"])
         keep.add(item.pk)
+    removed = list(playbook.items.exclude(pk__in=keep))
+    for item in removed:
+        audit_delete(actor=actor, obj=item)
     playbook.items.exclude(pk__in=keep).delete()
     playbook.content.set(content)
+    content_after = sorted(c.pk for c in content)
+    if created:
+        audit_create(actor=actor, obj=playbook)
+    else:
+        extra = (
+            {"content": [content_before, content_after]} if content_before != content_after else {}
+        )
+        audit_update(actor=actor, obj=playbook, before=before, extra=extra)
     return playbook
+
+
+PLAYBOOKS_DENIED = "Only sales managers and admins can edit playbooks."
+
+
+def _require_manager(actor: User) -> None:
+    permissions.require(permissions.can_manage_pipelines(actor), PLAYBOOKS_DENIED)
+
+
+@transaction.atomic
+def playbook_delete(*, actor: User, playbook: StagePlaybook) -> None:
+    """Remove a stage's playbook with its checklist (and the ticks reps gave it)."""
+    _require_manager(actor)
+    audit_delete(actor=actor, obj=playbook)
+    playbook.delete()
+
+
+def _item_text(text: str) -> str:
+    text = " ".join(text.split())
+    if not text:
+        raise ValidationError({"text": "Write the question or task."})
+    if len(text) > ITEM_MAX:
+        raise ValidationError({"text": f"Keep each line under {ITEM_MAX} characters."})
+    return text
+
+
+def _item_kind(kind: str) -> str:
+    if kind not in PlaybookItemKind.values:
+        raise ValidationError({"kind": "A checklist item is a question or a task."})
+    return kind
+
+
+@transaction.atomic
+def playbook_item_add(
+    *, actor: User, stage: Stage, kind: str, text: str, position: int | None = None
+) -> PlaybookItem:
+    """Add a question or task to the checklist of an open stage (its playbook is created if
+    needed); `position` defaults to the end."""
+    _require_manager(actor)
+    if stage.kind != StageKind.OPEN:
+        raise ValidationError({"stage": "Playbooks are for open stages."})
+    kind, text = _item_kind(kind), _item_text(text)
+    playbook, created = StagePlaybook.objects.get_or_create(stage=stage)
+    if created:
+        audit_create(actor=actor, obj=playbook)
+    items = playbook.items.all()
+    if items.filter(kind=kind).count() >= ITEMS_MAX:
+        raise ValidationError({"text": f"At most {ITEMS_MAX} lines of each kind."})
+    if items.filter(kind=kind, text__iexact=text).exists():
+        raise ValidationError({"text": "This line is already in the checklist."})
+    if position is None:
+        position = max((i.position for i in items), default=-1) + 1
+    item = PlaybookItem.objects.create(playbook=playbook, kind=kind, text=text, position=position)
+    audit_create(actor=actor, obj=item)
+    return item
+
+
+@transaction.atomic
+def playbook_item_update(
+    *,
+    actor: User,
+    item: PlaybookItem,
+    kind: str | None = None,
+    text: str | None = None,
+    position: int | None = None,
+) -> PlaybookItem:
+    """Change a checklist line; ticks reps gave it stay."""
+    _require_manager(actor)
+    new_kind = item.kind if kind is None else _item_kind(kind)
+    new_text = item.text if text is None else _item_text(text)
+    clash = item.playbook.items.filter(kind=new_kind, text__iexact=new_text).exclude(pk=item.pk)
+    if clash.exists():
+        raise ValidationError({"text": "This line is already in the checklist."})
+    before = snapshot(item)
+    item.kind, item.text = new_kind, new_text
+    if position is not None:
+        item.position = position
+    item.save()
+    audit_update(actor=actor, obj=item, before=before)
+    return item
+
+
+@transaction.atomic
+def playbook_item_delete(*, actor: User, item: PlaybookItem) -> None:
+    _require_manager(actor)
+    audit_delete(actor=actor, obj=item)
+    item.delete()
 
 
 @transaction.atomic

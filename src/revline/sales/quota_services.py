@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.core import permissions
 from revline.core.models import User
 
@@ -52,12 +53,20 @@ def quotas_save(*, actor: User, period: str, entries: Sequence[QuotaEntry]) -> i
             permissions.can_set_quota(actor, entry.user),
             "You can only set quotas of your own team.",
         )
-    errors = []
+    errors: dict[str, list[str]] = {}
     for entry in entries:
+        if not (entry.user.is_active and entry.user.role in permissions.SALES_ROLES):
+            errors.setdefault("user", []).append(
+                f"{entry.user} does not sell: quotas are for active reps and managers."
+            )
         if period_bounds(period, entry.period_start)[0] != entry.period_start:
-            errors.append(f"{entry.period_start} is not the first day of a {period}.")
+            errors.setdefault("period_start", []).append(
+                f"{entry.period_start} is not the first day of a {period}."
+            )
         if entry.amount is not None and (message := quota_amount_error(entry.amount)):
-            errors.append(f"{entry.user} · {entry.period_start:%b %Y}: {message}")
+            errors.setdefault("amount", []).append(
+                f"{entry.user} · {entry.period_start:%b %Y}: {message}"
+            )
     if errors:
         raise ValidationError(errors)
     changed = 0
@@ -67,15 +76,19 @@ def quotas_save(*, actor: User, period: str, entries: Sequence[QuotaEntry]) -> i
         ).first()
         if entry.amount is None:
             if existing is not None:
+                audit_delete(actor=actor, obj=existing)
                 existing.delete()
                 changed += 1
         elif existing is None:
-            Quota.objects.create(
+            quota = Quota.objects.create(
                 user=entry.user, period=period, period_start=entry.period_start, amount=entry.amount
             )
+            audit_create(actor=actor, obj=quota)
             changed += 1
         elif existing.amount != entry.amount:
+            before = snapshot(existing)
             existing.amount = entry.amount
             existing.save(update_fields=["amount"])
+            audit_update(actor=actor, obj=existing, before=before)
             changed += 1
     return changed

@@ -1,9 +1,11 @@
 """API schemas for pipelines, deals and activities."""
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from django.urls import reverse
 from ninja import Field, Schema
+from pydantic import ConfigDict, StringConstraints
 
 from revline.core.schemas import (
     AwareDatetime,
@@ -12,14 +14,25 @@ from revline.core.schemas import (
     LongText,
     MoneyIn,
     MoneyOut,
+    Name100,
     Name200,
     PatchSchema,
+    Text100,
     Text200,
     UserRef,
 )
-from revline.people.schemas import CompanyRef
+from revline.people.schemas import CompanyRef, ContactRef
 
-from .models import ActivityKind, Deal, DealStatus, ForecastCategory, StageKind
+from .models import (
+    ActivityKind,
+    CommitteeRole,
+    Deal,
+    DealStatus,
+    ForecastCategory,
+    PlaybookItemKind,
+    StageKind,
+)
+from .stages import MAX_STAGES
 
 DealSort = Literal[
     "created_at",
@@ -52,16 +65,6 @@ class PipelineOut(Schema):
     @staticmethod
     def resolve_stages(obj: Any) -> list[Any]:
         return list(obj.stages.all())
-
-
-class ContactRef(Schema):
-    id: int
-    name: str
-    email: str
-
-    @staticmethod
-    def resolve_name(obj: Any) -> str:
-        return str(obj)
 
 
 class DealOut(Schema):
@@ -132,6 +135,7 @@ class DealPatch(PatchSchema):
     company_id: int | None = None
     owner_id: int | None = None
     expected_close_date: date | None = None
+    next_step: Text200 | None = Field(None, examples=["Send the security questionnaire"])
 
 
 class DealMoveIn(InputSchema):
@@ -160,3 +164,270 @@ class ActivityOut(Schema):
     deal_id: int | None
     contact_id: int | None
     created_by: UserRef | None
+
+
+# --- Set-up and deal detail (workbench_api) ---------------------------------------------------
+
+ProbabilityIn = Annotated[int, Field(ge=0, le=100, description="Win probability in percent")]
+PositionIn = Annotated[int, Field(ge=0, le=10_000)]
+StageNameIn = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class OpenStageIn(InputSchema):
+    name: StageNameIn = Field(examples=["Discovery"])
+    probability: ProbabilityIn = Field(examples=[25])
+
+
+class PipelineIn(InputSchema):
+    """The open stages in order; every pipeline ends with a Won (100 %) and a Lost (0 %) stage."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Renewals",
+                    "is_default": False,
+                    "stages": [
+                        {"name": "Check-in", "probability": 30},
+                        {"name": "Renewal offer", "probability": 70},
+                    ],
+                }
+            ]
+        },
+    )
+
+    name: Name100
+    is_default: bool = False
+    stages: list[OpenStageIn] = Field(min_length=1, max_length=MAX_STAGES)
+
+
+class PipelinePatch(PatchSchema):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "Enterprise", "stale_after_days": 30}]},
+    )
+
+    name: Name100 | None = None
+    is_default: bool | None = Field(None, description="true makes it the default; false is refused")
+    stale_after_days: int | None = Field(None, ge=1, le=365)
+
+
+class PipelineDetailOut(PipelineOut):
+    stale_after_days: int
+    created_at: datetime
+
+
+class StageIn(InputSchema):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "Demo", "probability": 40, "position": 2}]},
+    )
+
+    name: StageNameIn
+    probability: ProbabilityIn
+    position: PositionIn | None = Field(
+        None, description="0-based place among the open stages; defaults to the last"
+    )
+
+
+class StagePatch(PatchSchema):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "Demo", "probability": 45}]}
+    )
+
+    name: StageNameIn | None = None
+    probability: ProbabilityIn | None = None
+
+
+class StageOrderIn(InputSchema):
+    stage_ids: list[int] = Field(
+        max_length=MAX_STAGES,
+        description="Every open stage of the pipeline, in the new order",
+        examples=[[12, 10, 11]],
+    )
+
+
+CloseReasonKind = Literal["won", "lost"]
+
+
+class CloseReasonOut(Schema):
+    id: int
+    kind: CloseReasonKind
+    name: str
+    position: int
+    is_active: bool
+
+
+class CloseReasonFilters(Schema):
+    kind: CloseReasonKind | None = None
+    is_active: bool | None = None
+    q: Text100 = Field("", description="Matches the name")
+    sort: Literal["position", "name", "-name", "kind"] = "position"
+
+
+class CloseReasonIn(InputSchema):
+    kind: CloseReasonKind = Field(examples=["lost"])
+    name: Name100 = Field(examples=["Chose to build in-house"])
+
+
+class CloseReasonPatch(PatchSchema):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "Price too high"}]}
+    )
+
+    name: Name100 | None = None
+    is_active: bool | None = Field(None, description="false retires it from the closing form")
+    move: Literal["up", "down"] | None = Field(None, description="Swap with its neighbour")
+
+
+class DealContactOut(Schema):
+    id: int
+    contact: ContactRef
+    role: CommitteeRole
+    created_at: datetime
+
+
+class DealContactIn(InputSchema):
+    contact_id: int = Field(examples=[42])
+    role: CommitteeRole = Field(examples=["champion"])
+
+
+class DealContactPatch(InputSchema):
+    role: CommitteeRole = Field(examples=["decision_maker"])
+
+
+class AttachmentOut(Schema):
+    id: int
+    title: str
+    kind: Literal["link", "file"]
+    url: str = Field(description="The link, or the file's download page in the app")
+    size: int
+    content_type: str
+    added_by: UserRef | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_kind(obj: Any) -> str:
+        return "file" if obj.file else "link"
+
+    @staticmethod
+    def resolve_url(obj: Any) -> str:
+        if obj.file:
+            return reverse("sales:deal_attachment_download", args=[obj.deal_id, obj.pk])
+        return str(obj.url)
+
+
+class AttachmentLinkIn(InputSchema):
+    title: Text200 = Field("", description="Defaults to the address", examples=["Security review"])
+    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] = (
+        Field(examples=["https://docs.example.com/acme/security-review"])
+    )
+
+
+class ContentRef(Schema):
+    id: int
+    title: str
+
+
+class PlaybookItemOut(Schema):
+    id: int
+    kind: PlaybookItemKind
+    text: str
+    position: int
+
+
+class PlaybookOut(Schema):
+    stage_id: int
+    stage: str
+    id: int | None = Field(description="None while the stage has no playbook")
+    talk_track: str
+    items: list[PlaybookItemOut]
+    content: list[ContentRef]
+
+
+class PlaybookIn(InputSchema):
+    """Replaces the stage's playbook; lines kept unchanged keep the ticks reps gave them."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "talk_track": "Open with the customer's last quarter numbers.",
+                    "questions": ["Who signs off on the budget?"],
+                    "tasks": ["Send the ROI calculator"],
+                    "content_ids": [],
+                }
+            ]
+        },
+    )
+
+    talk_track: LongText = ""
+    questions: list[Text200] = Field(default_factory=list, max_length=40)
+    tasks: list[Text200] = Field(default_factory=list, max_length=40)
+    content_ids: list[int] = Field(default_factory=list, max_length=100)
+
+
+class PlaybookItemIn(InputSchema):
+    kind: PlaybookItemKind = Field(PlaybookItemKind.QUESTION, examples=["question"])
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] = (
+        Field(examples=["What happens if you do nothing?"])
+    )
+    position: PositionIn | None = Field(None, description="Defaults to the end")
+
+
+class PlaybookItemPatch(PatchSchema):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"text": "Who else is evaluating?"}]}
+    )
+
+    kind: PlaybookItemKind | None = None
+    text: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+        | None
+    ) = None
+    position: PositionIn | None = None
+
+
+class ChecklistItemOut(PlaybookItemOut):
+    ticked: bool
+    ticked_at: datetime | None
+    ticked_by: UserRef | None
+
+
+class DealPlaybookOut(Schema):
+    deal_id: int
+    stage_id: int
+    talk_track: str
+    done: int
+    total: int
+    percent: int
+    items: list[ChecklistItemOut]
+    content: list[ContentRef]
+
+
+class TickOut(Schema):
+    item_id: int
+    ticked: bool
+
+
+class ShareOut(Schema):
+    id: int
+    deal_id: int | None
+    contact: ContactRef
+    content_item: ContentRef
+    message: str
+    sent_by: UserRef | None
+    sent_at: datetime
+    first_opened_at: datetime | None
+    last_opened_at: datetime | None
+    open_count: int
+
+
+class ShareIn(InputSchema):
+    contact_id: int = Field(description="The deal's contact or a buying-committee member")
+    content_item_id: int = Field(examples=[7])
+    message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = Field(
+        "", examples=["Here is the case study we talked about."]
+    )

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
-from revline.audit.services import audit_create, audit_update, snapshot
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.core import money, permissions
 from revline.core.models import User
 from revline.email.sequence_services import sequences_on_deal_stage_changed
@@ -33,10 +33,12 @@ from .models import (
     DealContact,
     DealStageChange,
     DealStatus,
+    Objection,
     Pipeline,
     Stage,
     StageKind,
 )
+from .stages import MAX_STAGES
 
 NEXT_STEP_MAX = 200
 
@@ -101,6 +103,7 @@ def pipeline_create(
             probability=probability,
             kind=kind,
         )
+    audit_create(actor=actor, obj=pipeline)
     return pipeline
 
 
@@ -112,9 +115,11 @@ def pipeline_update(
     name: str,
     stages: Mapping[int, tuple[str, int]],
     stale_after_days: int | None = None,
+    is_default: bool | None = None,
 ) -> Pipeline:
-    """Rename the pipeline, rename / re-weight its stages (keyed by stage id) and set after how
-    many days in one stage a deal is stale (None keeps it); all or nothing.
+    """Rename the pipeline, rename / re-weight its stages (keyed by stage id), set after how
+    many days in one stage a deal is stale and whether it is the default (None keeps either);
+    all or nothing.
 
     Stages not in `stages` keep their values. Won and lost stages may be renamed, but their
     probabilities stay fixed: reports count them as certain wins and losses.
@@ -154,8 +159,16 @@ def pipeline_update(
         errors["stages"] = sorted(set(stage_errors))
     if stale_after_days is not None and not 1 <= stale_after_days <= 365:
         errors["stale_after_days"] = ["Use a number of days from 1 to 365."]
+    if is_default is False and pipeline.is_default:
+        errors["is_default"] = ["Make another pipeline the default instead: one always is."]
     if errors:
         raise ValidationError(errors)
+    before = snapshot(pipeline)
+    stages_before = {pk: snapshot(stage) for pk, stage in current.items()}
+    if is_default and not pipeline.is_default:
+        Pipeline.objects.filter(is_default=True).update(is_default=False)
+        pipeline.is_default = True
+        pipeline.save(update_fields=["is_default"])
     if stale_after_days is not None:
         pipeline.stale_after_days = stale_after_days
     if pipeline.name != name or stale_after_days is not None:
@@ -171,6 +184,8 @@ def pipeline_update(
     for stage in changed:
         stage.name, stage.probability = final[stage.pk]
         stage.save(update_fields=["name", "probability"])
+        audit_update(actor=actor, obj=stage, before=stages_before[stage.pk])
+    audit_update(actor=actor, obj=pipeline, before=before)
     return pipeline
 
 
@@ -182,6 +197,172 @@ def pipeline_default() -> Pipeline:
             actor=None, name="New business", stages=DEFAULT_STAGES, is_default=True
         )
     return pipeline
+
+
+PIPELINES_DENIED = "Only sales managers and admins can edit pipelines."
+
+
+@transaction.atomic
+def pipeline_delete(*, actor: User, pipeline: Pipeline) -> None:
+    """Delete a pipeline with its stages and playbooks; refused while it holds deals (move or
+    delete them first) and for the default pipeline (new deals need one)."""
+    permissions.require(permissions.can_manage_pipelines(actor), PIPELINES_DENIED)
+    if pipeline.is_default:
+        raise ValidationError(
+            {"pipeline": "This is the default pipeline: make another one the default first."}
+        )
+    if pipeline.deals.exists():
+        raise ValidationError(
+            {"pipeline": "The pipeline still has deals: move or delete them first."}
+        )
+    stage_ids = list(pipeline.stages.values_list("pk", flat=True))
+    if _stage_history_exists(stage_ids):
+        raise ValidationError(
+            {"pipeline": "Deals of other pipelines passed through its stages: it stays."}
+        )
+    audit_delete(actor=actor, obj=pipeline)
+    pipeline.delete()
+
+
+def _stage_history_exists(stage_ids: list[int]) -> bool:
+    return (
+        Deal.objects.filter(stage_id__in=stage_ids).exists()
+        or DealStageChange.objects.filter(to_stage_id__in=stage_ids).exists()
+        or Objection.objects.filter(stage_id__in=stage_ids).exists()
+    )
+
+
+def _clean_stage(
+    pipeline: Pipeline, *, name: str, probability: int, exclude_pk: int | None = None
+) -> tuple[str, int]:
+    errors: dict[str, str] = {}
+    name = name.strip()
+    if not name or len(name) > 100:
+        errors["name"] = "Stage names are 1 to 100 characters long."
+    else:
+        clash = pipeline.stages.filter(name__iexact=name)
+        if exclude_pk is not None:
+            clash = clash.exclude(pk=exclude_pk)
+        if clash.exists():
+            errors["name"] = "The pipeline already has a stage with this name."
+    if not 0 <= probability <= 100:
+        errors["probability"] = "Probabilities are whole numbers from 0 to 100."
+    if errors:
+        raise ValidationError(errors)
+    return name, probability
+
+
+def _renumber(ordered: list[Stage]) -> None:
+    """Give `ordered` (every stage of one pipeline) positions 0..n-1; two passes, so that no
+    step trips the unique (pipeline, position) constraint."""
+    moving = [stage for position, stage in enumerate(ordered) if stage.position != position]
+    offset = max((s.position for s in ordered), default=0) + len(ordered) + 1
+    for index, stage in enumerate(moving):
+        stage.position = offset + index
+        stage.save(update_fields=["position"])
+    for position, stage in enumerate(ordered):
+        if stage.position != position:
+            stage.position = position
+            stage.save(update_fields=["position"])
+
+
+def _ordered_stages(pipeline: Pipeline) -> tuple[list[Stage], list[Stage]]:
+    """(open stages, closing stages) of the pipeline in order, locked for the change."""
+    stages = list(pipeline.stages.select_for_update().order_by("position"))
+    return (
+        [s for s in stages if s.kind == StageKind.OPEN],
+        [s for s in stages if s.kind != StageKind.OPEN],
+    )
+
+
+@transaction.atomic
+def stage_create(
+    *, actor: User, pipeline: Pipeline, name: str, probability: int, position: int | None = None
+) -> Stage:
+    """Add an open stage at `position` among the open stages (default: the last open one);
+    the won and lost stages always stay at the end."""
+    permissions.require(permissions.can_manage_pipelines(actor), PIPELINES_DENIED)
+    name, probability = _clean_stage(pipeline, name=name, probability=probability)
+    open_stages, closing = _ordered_stages(pipeline)
+    if len(open_stages) >= MAX_STAGES:
+        raise ValidationError({"name": f"A pipeline can have at most {MAX_STAGES} open stages."})
+    if position is not None and not 0 <= position <= len(open_stages):
+        raise ValidationError(
+            {"position": f"Use a position from 0 to {len(open_stages)} among the open stages."}
+        )
+    index = len(open_stages) if position is None else position
+    top = max((s.position for s in [*open_stages, *closing]), default=0)
+    stage = Stage.objects.create(
+        pipeline=pipeline, name=name, probability=probability, position=top + 1
+    )
+    open_stages.insert(index, stage)
+    _renumber([*open_stages, *closing])
+    audit_create(actor=actor, obj=stage)
+    return stage
+
+
+@transaction.atomic
+def stage_update(
+    *, actor: User, stage: Stage, name: str | None = None, probability: int | None = None
+) -> Stage:
+    """Rename or re-weight a stage. Won and lost stages keep their probability: reports count
+    them as certain wins and losses."""
+    permissions.require(permissions.can_manage_pipelines(actor), PIPELINES_DENIED)
+    new_name, new_probability = _clean_stage(
+        stage.pipeline,
+        name=stage.name if name is None else name,
+        probability=stage.probability if probability is None else probability,
+        exclude_pk=stage.pk,
+    )
+    if stage.kind != StageKind.OPEN and new_probability != stage.probability:
+        raise ValidationError(
+            {
+                "probability": f"The probability of the {stage.get_kind_display().lower()} stage is fixed."
+            }
+        )
+    before = snapshot(stage)
+    stage.name, stage.probability = new_name, new_probability
+    stage.save(update_fields=["name", "probability"])
+    audit_update(actor=actor, obj=stage, before=before)
+    return stage
+
+
+@transaction.atomic
+def stage_reorder(*, actor: User, pipeline: Pipeline, stage_ids: list[int]) -> Pipeline:
+    """Put the open stages in the order of `stage_ids` (every open stage, each once)."""
+    permissions.require(permissions.can_manage_pipelines(actor), PIPELINES_DENIED)
+    open_stages, closing = _ordered_stages(pipeline)
+    by_id = {s.pk: s for s in open_stages}
+    if len(stage_ids) != len(set(stage_ids)) or set(stage_ids) != set(by_id):
+        raise ValidationError({"stage_ids": "List every open stage of this pipeline exactly once."})
+    befores = {s.pk: snapshot(s, fields=["position"]) for s in open_stages}
+    _renumber([*(by_id[pk] for pk in stage_ids), *closing])
+    for stage in open_stages:
+        audit_update(actor=actor, obj=stage, before=befores[stage.pk])
+    return pipeline
+
+
+@transaction.atomic
+def stage_delete(*, actor: User, stage: Stage) -> None:
+    """Delete an open stage that no deal is in or ever was in (its history would lose it)."""
+    permissions.require(permissions.can_manage_pipelines(actor), PIPELINES_DENIED)
+    if stage.kind != StageKind.OPEN:
+        raise ValidationError({"stage": "Every pipeline keeps its won and lost stages."})
+    open_stages, closing = _ordered_stages(stage.pipeline)
+    if len(open_stages) <= 1:
+        raise ValidationError({"stage": "A pipeline needs at least one open stage."})
+    if Deal.objects.filter(stage=stage).exists():
+        raise ValidationError(
+            {"stage": "The stage still has deals: move them to another stage first."}
+        )
+    if _stage_history_exists([stage.pk]):
+        raise ValidationError(
+            {"stage": "Deals passed through this stage; their history needs it. Rename it instead."}
+        )
+    gone = stage.pk
+    audit_delete(actor=actor, obj=stage)
+    stage.delete()
+    _renumber([*(s for s in open_stages if s.pk != gone), *closing])
 
 
 def _stage_of_kind(pipeline: Pipeline, kind: str) -> Stage:
@@ -501,6 +682,23 @@ def deal_reopen(*, actor: User, deal: Deal) -> Deal:
     return deal
 
 
+DELETE_DENIED = "Only admins and sales managers of the deal's team can delete deals."
+
+
+@transaction.atomic
+def deal_delete(*, actor: User, deal: Deal) -> None:
+    """Delete a deal with its activities, stage history and quotes. Won deals stay: revenue
+    reports and attribution count them (reopen it first if it was closed by mistake)."""
+    permissions.require(
+        permissions.can_manage_pipelines(actor) and permissions.can_edit_deal(actor, deal),
+        DELETE_DENIED,
+    )
+    if deal.status == DealStatus.WON:
+        raise ValidationError({"deal": "Won deals are kept for revenue reports; reopen it first."})
+    audit_delete(actor=actor, obj=deal)
+    deal.delete()
+
+
 # --- The deal page: buying committee, files and links ------------------------------------------
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -527,20 +725,26 @@ def deal_contact_add(*, actor: User, deal: Deal, contact: Contact, role: str) ->
     role = _committee_role(role)
     if DealContact.objects.filter(deal=deal, contact=contact).exists():
         raise ValidationError({"contact": f"{contact} is already on the buying committee."})
-    return DealContact.objects.create(deal=deal, contact=contact, role=role)
+    member = DealContact.objects.create(deal=deal, contact=contact, role=role)
+    audit_create(actor=actor, obj=member)
+    return member
 
 
 @transaction.atomic
 def deal_contact_update(*, actor: User, member: DealContact, role: str) -> DealContact:
     _require_deal_edit(actor, member.deal)
-    member.role = _committee_role(role)
+    role = _committee_role(role)
+    before = snapshot(member)
+    member.role = role
     member.save(update_fields=["role"])
+    audit_update(actor=actor, obj=member, before=before)
     return member
 
 
 @transaction.atomic
 def deal_contact_remove(*, actor: User, member: DealContact) -> None:
     _require_deal_edit(actor, member.deal)
+    audit_delete(actor=actor, obj=member)
     member.delete()
 
 
@@ -572,6 +776,7 @@ def deal_attachment_add_link(*, actor: User, deal: Deal, title: str, url: str) -
     )
     attachment.full_clean()
     attachment.save()
+    audit_create(actor=actor, obj=attachment)
     return attachment
 
 
@@ -611,6 +816,7 @@ def deal_attachment_add_file(
 def deal_attachment_delete(*, actor: User, attachment: DealAttachment) -> None:
     _require_deal_edit(actor, attachment.deal)
     stored = attachment.file.name if attachment.file else ""
+    audit_delete(actor=actor, obj=attachment)
     attachment.delete()
     if stored:
         # Only once the row is gone for good: a rolled-back delete keeps its file.

@@ -1,23 +1,17 @@
 """Which deals a user may see: the one filter every read of deals goes through.
 
-Its own module, with no imports beyond core and the sales models, so that any app's selectors
-(people, core, analytics) can use it without import cycles.
+The rule itself lives in core.visibility (one rule per object type); this module keeps the name
+the sales code and other apps have always imported.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from revline.core import permissions
 from revline.core.models import User
+from revline.core.visibility import visible_deals
 
 from .models import Deal
 
 
 def deals_visible_to(user: User, deals: QuerySet[Deal] | None = None) -> QuerySet[Deal]:
-    """`deals` (default: all) narrowed to those `user` may see; see permissions.can_view_deal."""
-    deals = deals if deals is not None else Deal.objects.all()
-    if not permissions.sees_only_team_deals(user):
-        return deals
-    visible = Q(owner__isnull=True) | Q(owner_id=user.pk)
-    if user.team_id is not None:
-        visible |= Q(owner__team_id=user.team_id)
-    return deals.filter(visible)
+    """`deals` (default: all) narrowed to those `user` may see; see core.visibility."""
+    return visible_deals(deals if deals is not None else Deal.objects.all(), user)

@@ -13,6 +13,7 @@ from revline.core import permissions
 from revline.core.api_support import api_user
 from revline.core.models import User
 from revline.core.schemas import ErrorOut, LimitOffset
+from revline.core.visibility import visible_contacts
 from revline.people.api_selectors import contacts_for_api
 from revline.people.schemas import ContactOut
 
@@ -32,6 +33,12 @@ def _marketer(request: HttpRequest) -> User:
     return user
 
 
+def _count(definition: Any, viewer: User) -> int:
+    """Members the viewer may see, as the segment pages count them (core.visibility)."""
+    members = selectors.segment_contacts(definition=definition)
+    return visible_contacts(members, viewer).order_by().count()
+
+
 def _segments() -> QuerySet[Segment]:
     return Segment.objects.select_related("created_by")
 
@@ -44,7 +51,7 @@ def list_segments(request: HttpRequest, filters: Query[SegmentFilters]) -> Any:
         segments = segments.filter(
             Q(name__icontains=filters.q) | Q(description__icontains=filters.q)
         )
-    return segments.order_by("name", "pk")
+    return segments.order_by(filters.sort, "-pk" if filters.sort.startswith("-") else "pk")
 
 
 @router.post("/segments", response={201: SegmentOut, **ERRORS})
@@ -60,7 +67,7 @@ def create_segment(request: HttpRequest, payload: SegmentIn) -> Any:
     summary="Count the contacts a definition selects now (the builder's live count)",
 )
 def count_definition(request: HttpRequest, payload: DefinitionIn) -> Any:
-    return {"count": selectors.segment_count(definition=payload.definition)}
+    return {"count": _count(payload.definition, api_user(request))}
 
 
 @router.get("/segments/{int:segment_id}", response={200: SegmentOut, 404: ErrorOut})
@@ -94,7 +101,7 @@ def delete_segment(request: HttpRequest, segment_id: int) -> Any:
 )
 def count_segment(request: HttpRequest, segment_id: int) -> Any:
     segment = get_object_or_404(Segment.objects.all(), pk=segment_id)
-    return {"count": selectors.segment_count(definition=segment.definition)}
+    return {"count": _count(segment.definition, api_user(request))}
 
 
 @router.get(
@@ -106,4 +113,4 @@ def count_segment(request: HttpRequest, segment_id: int) -> Any:
 def segment_members(request: HttpRequest, segment_id: int) -> Any:
     segment = get_object_or_404(Segment.objects.all(), pk=segment_id)
     q = compile_definition(segment.definition)
-    return contacts_for_api().filter(q).order_by("-created_at", "-pk")
+    return contacts_for_api(api_user(request)).filter(q).order_by("-created_at", "-pk")

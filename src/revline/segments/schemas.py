@@ -1,9 +1,10 @@
 """API schemas for segments. A definition is the JSON tree described in segments/definition.py."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from revline.core.schemas import InputSchema, LongText, Name200, PatchSchema, Text200, UserRef
 
@@ -20,6 +21,23 @@ class DefinitionIn(InputSchema):
 
 
 class SegmentIn(InputSchema):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "German leads",
+                    "definition": {
+                        "match": "all",
+                        "conditions": [
+                            {"type": "field", "field": "country", "op": "eq", "value": "DE"}
+                        ],
+                    },
+                }
+            ]
+        },
+    )
+
     name: Name200
     description: LongText = ""
     definition: dict[str, Any] = Field(..., description=DEFINITION_HELP)
@@ -43,6 +61,9 @@ class SegmentOut(Schema):
 
 class SegmentFilters(Schema):
     q: Text200 = Field("", description="Matches the name or description")
+    sort: Literal["name", "-name", "created_at", "-created_at", "updated_at", "-updated_at"] = (
+        "name"
+    )
 
 
 class CountOut(Schema):

@@ -18,6 +18,7 @@ from revline.campaigns.models import Campaign
 from revline.content.models import Form
 from revline.core.listing import Column, Listing, build_listing
 from revline.core.models import User
+from revline.core.visibility import visible_contacts
 from revline.people.models import ConsentRecord, Contact, Tag
 from revline.sales.models import Stage
 
@@ -76,15 +77,23 @@ def _usage(segment: Segment) -> list[str]:
     return used
 
 
-def _safe_count(segment: Segment, now: datetime | None = None) -> int | None:
+def _safe_count(
+    segment: Segment, now: datetime | None = None, viewer: User | None = None
+) -> int | None:
     try:
-        return segment_count(definition=segment.definition, now=now)
+        if viewer is None:
+            return segment_count(definition=segment.definition, now=now)
+        members = segment_contacts(definition=segment.definition, now=now)
+        return visible_contacts(members, viewer).order_by().count()
     except ValidationError:  # a stored definition gone stale must not break the list
         return None
 
 
-def segment_listing(request: HttpRequest) -> tuple[Listing, list[SegmentRow]]:
-    """The list page: `?q=`, `?sort=`, `?page=`; each row with its live count and its users."""
+def segment_listing(
+    request: HttpRequest, *, viewer: User | None = None
+) -> tuple[Listing, list[SegmentRow]]:
+    """The list page: `?q=`, `?sort=`, `?page=`; each row with its live count (of the members
+    `viewer` may see, core.visibility) and its users."""
     segments = Segment.objects.annotate(
         email_count=Count("emails", distinct=True), campaign_count=Count("campaigns", distinct=True)
     )
@@ -95,7 +104,7 @@ def segment_listing(request: HttpRequest) -> tuple[Listing, list[SegmentRow]]:
         search_fields=("name", "description"),
         default_sort="name",
     )
-    rows = [SegmentRow(s, _safe_count(s), _usage(s)) for s in listing.page]
+    rows = [SegmentRow(s, _safe_count(s, viewer=viewer), _usage(s)) for s in listing.page]
     return listing, rows
 
 
@@ -126,12 +135,18 @@ class SegmentDetail:
     used_by_campaigns: list[Campaign]
 
 
-def segment_detail(*, segment: Segment, now: datetime | None = None) -> SegmentDetail:
+def segment_detail(
+    *, segment: Segment, now: datetime | None = None, viewer: User | None = None
+) -> SegmentDetail:
+    """The segment page; with `viewer`, its count and members are those `viewer` may see (a sales
+    rep with "own" contact visibility sees their part of the audience)."""
     checked = defs.check(segment.definition)
     if checked.errors:
         message = " ".join(checked.errors[path] for path in sorted(checked.errors))
         return SegmentDetail(segment, [], None, [], message, [], [])
     contacts = segment_contacts(definition=checked.definition, now=now)
+    if viewer is not None:
+        contacts = visible_contacts(contacts, viewer)
     members = list(
         contacts.select_related("company").order_by("-created_at", "-pk")[:MEMBERS_PREVIEW]
     )

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.core import permissions
 from revline.core.models import User
 
@@ -49,9 +50,11 @@ def segment_create(
     `actor=None` is for system callers (demo data); people need can_manage_marketing."""
     _require_marketer(actor)
     name, checked = _clean(name, definition)
-    return Segment.objects.create(
+    segment = Segment.objects.create(
         name=name, description=(description or "").strip(), definition=checked, created_by=actor
     )
+    audit_create(actor=actor, obj=segment)
+    return segment
 
 
 @transaction.atomic
@@ -66,6 +69,7 @@ def segment_update(
     """Change a segment; on any error nothing changes (neither the row nor `segment`)."""
     _require_marketer(actor)
     current = Segment.objects.select_for_update().get(pk=segment.pk)
+    before = snapshot(current)
     new_name, checked = _clean(
         current.name if name is None else name,
         current.definition if definition is None else definition,
@@ -75,6 +79,7 @@ def segment_update(
     if description is not None:
         current.description = description.strip()
     current.save()
+    audit_update(actor=actor, obj=current, before=before)
     segment.name, segment.definition = current.name, current.definition
     segment.description, segment.updated_at = current.description, current.updated_at
     return current
@@ -92,4 +97,5 @@ def segment_delete(*, actor: User | None, segment: Segment) -> None:
             f"This segment is the audience of {total} email{'s' if total != 1 else ''} "
             f"({names}); change their audience before deleting it."
         )
+    audit_delete(actor=actor, obj=segment)
     segment.delete()

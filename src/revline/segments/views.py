@@ -44,8 +44,8 @@ def _segment_or_404(pk: int) -> Segment:
 @login_required
 @require_GET
 def segment_list(request: HttpRequest) -> HttpResponse:
-    _reader(request)
-    listing, rows = selectors.segment_listing(request)
+    user = _reader(request)
+    listing, rows = selectors.segment_listing(request, viewer=user)
     context = {"listing": listing, "rows": rows, "filtered": bool(listing.query)}
     return render(request, "segments/list.html", context)
 
@@ -53,8 +53,8 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _reader(request)
-    detail = selectors.segment_detail(segment=_segment_or_404(pk))
+    user = _reader(request)
+    detail = selectors.segment_detail(segment=_segment_or_404(pk), viewer=user)
     return render(request, "segments/detail.html", {"detail": detail, "segment": detail.segment})
 
 
@@ -205,11 +205,11 @@ def segment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def segment_export(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
-    _reader(request)
+    user = _reader(request)
     segment = _segment_or_404(pk)
     try:
         contacts = selectors.segment_members_for_export(segment=segment)
     except ValidationError as exc:
         return HttpResponse(" ".join(exc.messages), status=409, content_type="text/plain")
     filename = f"segment-{segment.pk}.csv"
-    return contacts_csv_response(contacts=contacts, filename=filename)
+    return contacts_csv_response(contacts=contacts, viewer=user, filename=filename)

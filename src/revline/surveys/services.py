@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.core import permissions
 from revline.core.models import User
 from revline.core.workspace import workspace_get
@@ -101,17 +102,34 @@ def survey_create(*, actor: User, name: str, slug: str = "", **fields: Any) -> S
     _survey_clean(survey)
     survey.save()
     SurveyVersion.objects.create(survey=survey, number=1)
+    audit_create(actor=actor, obj=survey)
     return survey
 
 
+@transaction.atomic
 def survey_update(*, actor: User, survey: Survey, **fields: Any) -> Survey:
     _require_marketer(actor)
+    before = snapshot(survey)
     for key in SURVEY_FIELDS:
         if key in fields:
             setattr(survey, key, fields[key])
     _survey_clean(survey)
     survey.save()
+    audit_update(actor=actor, obj=survey, before=before)
     return survey
+
+
+@transaction.atomic
+def survey_delete(*, actor: User, survey: Survey) -> None:
+    """Delete a survey nobody has answered yet. One with responses is closed instead: its
+    answers are customer data the results and the feedback inbox still read."""
+    _require_marketer(actor)
+    if survey.responses.exists():
+        raise ValidationError(
+            {"survey": "This survey has responses: close it instead of deleting it."}
+        )
+    audit_delete(actor=actor, obj=survey)
+    survey.delete()
 
 
 def latest_version(survey: Survey) -> SurveyVersion:
@@ -245,6 +263,7 @@ def question_add(*, actor: User, survey: Survey, data: QuestionInput) -> Questio
     question = Question(version=version, key=secrets.token_hex(4), position=last + 1)
     _apply(question, data)
     question.save()
+    audit_create(actor=actor, obj=question)
     return question
 
 
@@ -253,8 +272,10 @@ def question_update(*, actor: User, question: Question, data: QuestionInput) -> 
     """Change a question; in a version with responses the change goes to the next version."""
     _require_marketer(actor)
     question = _in_editable(question)
+    before = snapshot(question)
     _apply(question, data)
     question.save()
+    audit_update(actor=actor, obj=question, before=before)
     return question
 
 
@@ -286,6 +307,7 @@ def question_remove(*, actor: User, question: Question) -> None:
     _require_marketer(actor)
     question = _in_editable(question)
     version = question.version
+    audit_delete(actor=actor, obj=question)
     question.delete()
     _renumber(version)
     _drop_backward_rules(version)
@@ -327,18 +349,23 @@ def survey_publish(*, actor: User, survey: Survey, now: datetime | None = None) 
     if version.published_at is None:
         version.published_at = now or timezone.now()
         version.save(update_fields=["published_at"])
+    before = snapshot(survey, fields=("live_version", "status"))
     survey.live_version = version
     survey.status = SurveyStatus.OPEN
     survey.save(update_fields=["live_version", "status", "updated_at"])
+    audit_update(actor=actor, obj=survey, before=before)
     return survey
 
 
+@transaction.atomic
 def survey_close(*, actor: User, survey: Survey) -> Survey:
     _require_marketer(actor)
     if survey.status != SurveyStatus.OPEN:
         raise ValidationError("Only an open survey can be closed.")
+    before = snapshot(survey, fields=("status",))
     survey.status = SurveyStatus.CLOSED
     survey.save(update_fields=["status", "updated_at"])
+    audit_update(actor=actor, obj=survey, before=before)
     return survey
 
 
@@ -578,6 +605,7 @@ def survey_distribute(
             created_by=actor,
             created_at=now,
         )
+        audit_create(actor=actor, obj=distribution)
         SurveyInvite.objects.bulk_create(
             [
                 SurveyInvite(

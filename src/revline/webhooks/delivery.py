@@ -54,16 +54,30 @@ def signature_verify(
     return any(hmac.compare_digest(expected, part.strip()) for part in header.split(","))
 
 
+def signature_header(*, secrets: list[str], timestamp: int, body: bytes) -> str:
+    """One `v1=` value per secret, comma-separated: the current secret first, then the one it
+    replaced while its grace period lasts. A receiver accepts the request if any value matches."""
+    return ",".join(signature(secret=s, timestamp=timestamp, body=body) for s in secrets)
+
+
 def headers_build(
-    *, event_id: str, event_type: str, timestamp: int, secret: str, body: bytes, attempt: int
+    *,
+    event_id: str,
+    event_type: str,
+    timestamp: int,
+    secret: str,
+    body: bytes,
+    attempt: int,
+    previous_secret: str = "",
 ) -> dict[str, str]:
+    secrets = [secret, previous_secret] if previous_secret else [secret]
     return {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "Revline-Event-Id": event_id,
         "Revline-Event-Type": event_type,
         "Revline-Timestamp": str(timestamp),
-        "Revline-Signature": signature(secret=secret, timestamp=timestamp, body=body),
+        "Revline-Signature": signature_header(secrets=secrets, timestamp=timestamp, body=body),
         "Revline-Delivery-Attempt": str(attempt),
     }
 

@@ -33,6 +33,10 @@ class Endpoint(models.Model):
     event_types = models.JSONField(default=list)
     # Kept in clear: it signs every delivery. Shown to admins only (on creation and on request).
     secret = models.CharField(max_length=100, default=secret_generate)
+    # After a rotation the old secret still signs (as a second signature) until it expires, so
+    # receivers can switch to the new one without dropping deliveries.
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -12,11 +12,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from revline.audit.models import AuditAction
+from revline.audit.services import audit_create, audit_delete, audit_update, snapshot
 from revline.core import permissions
 from revline.core.models import User
 
 from . import delivery as wire
-from .models import Delivery, DeliveryStatus, Endpoint, Event, EventType
+from .models import Delivery, DeliveryStatus, Endpoint, Event, EventType, secret_generate
 from .ssrf import UnsafeDestination, destination_check
 
 ADMINS_ONLY = "Only admins manage webhooks."
@@ -25,6 +27,8 @@ SUBSCRIBABLE = [value for value in EventType.values if value != EventType.WEBHOO
 # worker that dies mid-attempt leaves the delivery due again afterwards (at-least-once).
 LEASE = timedelta(minutes=5)
 ERROR_LENGTH = 500
+# How long the replaced secret keeps signing after a rotation.
+SECRET_GRACE = timedelta(hours=24)
 
 
 def allow_loopback() -> bool:
@@ -63,7 +67,9 @@ def endpoint_create(
     every delivery)."""
     permissions.require(permissions.is_admin(actor), ADMINS_ONLY)
     fields = _clean(url=url, description=description, event_types=event_types)
-    return Endpoint.objects.create(created_by=actor, is_active=is_active, **fields)
+    endpoint = Endpoint.objects.create(created_by=actor, is_active=is_active, **fields)
+    audit_create(actor=actor, obj=endpoint)
+    return endpoint
 
 
 @transaction.atomic
@@ -78,22 +84,52 @@ def endpoint_update(
 ) -> Endpoint:
     permissions.require(permissions.is_admin(actor), ADMINS_ONLY)
     fields = _clean(url=url, description=description, event_types=event_types)
+    before = snapshot(endpoint, fields=["url", "description", "event_types", "is_active"])
     for name, value in fields.items():
         setattr(endpoint, name, value)
     endpoint.is_active = is_active
     endpoint.save()
+    audit_update(actor=actor, obj=endpoint, before=before)
     return endpoint
 
 
 @transaction.atomic
 def endpoint_delete(*, actor: User, endpoint: Endpoint) -> None:
     permissions.require(permissions.is_admin(actor), ADMINS_ONLY)
+    audit_delete(actor=actor, obj=endpoint)
     endpoint.delete()
 
 
 def endpoint_secret_reveal(*, actor: User, endpoint: Endpoint) -> str:
     permissions.require(permissions.is_admin(actor), ADMINS_ONLY)
     return endpoint.secret
+
+
+@transaction.atomic
+def endpoint_secret_rotate(*, actor: User, endpoint: Endpoint) -> str:
+    """Give the endpoint a new secret and return it (the caller shows it once). For the next
+    SECRET_GRACE the replaced secret keeps signing too, as a second `v1=` value of the
+    signature header; a second rotation within that time ends the older grace at once."""
+    permissions.require(permissions.is_admin(actor), ADMINS_ONLY)
+    locked = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+    before = snapshot(locked, fields=["secret", "previous_secret", "previous_secret_expires_at"])
+    locked.previous_secret = locked.secret
+    locked.previous_secret_expires_at = timezone.now() + SECRET_GRACE
+    locked.secret = secret_generate()
+    locked.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at"])
+    audit_update(actor=actor, obj=locked, before=before, action=AuditAction.SETTING_CHANGE)
+    endpoint.secret = locked.secret
+    endpoint.previous_secret = locked.previous_secret
+    endpoint.previous_secret_expires_at = locked.previous_secret_expires_at
+    return locked.secret
+
+
+def previous_secret_in_grace(endpoint: Endpoint, *, now: datetime) -> str:
+    """The replaced secret while it still signs, else ""."""
+    expires = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret and expires is not None and now < expires:
+        return endpoint.previous_secret
+    return ""
 
 
 def _enqueue(delivery_ids: list[int]) -> None:
@@ -189,6 +225,7 @@ def delivery_attempt(*, delivery_id: int, token: str | None = None) -> str | Non
                 event_type=d.event.type,
                 timestamp=int(time.time()),
                 secret=d.endpoint.secret,
+                previous_secret=previous_secret_in_grace(d.endpoint, now=now),
                 body=body,
                 attempt=attempt,
             )

@@ -12,6 +12,7 @@ urlpatterns = [
     path("settings/webhooks/<int:pk>/edit/", views.endpoint_edit, name="endpoint_edit"),
     path("settings/webhooks/<int:pk>/delete/", views.endpoint_delete, name="endpoint_delete"),
     path("settings/webhooks/<int:pk>/secret/", views.secret_reveal, name="secret_reveal"),
+    path("settings/webhooks/<int:pk>/secret/rotate/", views.secret_rotate, name="secret_rotate"),
     path("settings/webhooks/<int:pk>/test/", views.send_test, name="send_test"),
     path("settings/webhooks/deliveries/<int:pk>/replay/", views.delivery_replay, name="replay"),
 ]

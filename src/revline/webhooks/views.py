@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from revline.core import permissions
@@ -127,6 +128,7 @@ def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "filtered": bool(listing.query or listing.params.get("status")),
         "is_admin": permissions.is_admin(user),
         "event_labels": dict(EventType.choices),
+        "now": timezone.now(),
     }
     return render(request, "webhooks/endpoint_detail.html", context)
 
@@ -139,6 +141,21 @@ def secret_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     secret = services.endpoint_secret_reveal(actor=user, endpoint=endpoint)
     response = render(
         request, "webhooks/endpoint_created.html", {"endpoint": endpoint, "secret": secret}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def secret_rotate(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _admin(request)
+    endpoint = _endpoint_or_404(pk)
+    secret = services.endpoint_secret_rotate(actor=user, endpoint=endpoint)
+    response = render(
+        request,
+        "webhooks/endpoint_created.html",
+        {"endpoint": endpoint, "secret": secret, "rotated": True},
     )
     response["Cache-Control"] = "no-store"
     return response
