@@ -19,6 +19,7 @@ from revline.core.schemas import (
     Text100,
     Text200,
     UserRef,
+    example,
 )
 
 from .models import CampaignStatus, Channel, CreativeKind, CtaAction, Objective, SpendSource
@@ -71,6 +72,19 @@ class CampaignFilters(Schema):
 
 class CampaignIn(InputSchema):
     """Blank utm_source/utm_medium/utm_campaign are filled from the channel and the name."""
+
+    model_config = example(
+        {
+            "name": "Spring webinar",
+            "channel": "email",
+            "objective": "leads",
+            "start_date": "2026-03-01",
+            "end_date": "2026-03-31",
+            "budget": "5000.00",
+            "currency": "EUR",
+            "goal_leads": 200,
+        }
+    )
 
     name: Name200
     objective: Objective = Objective.LEADS
@@ -143,6 +157,14 @@ class CampaignPatch(PatchSchema):
 
 
 class LinkIn(InputSchema):
+    model_config = example(
+        {
+            "destination_url": "https://www.example.com/pricing",
+            "label": "Newsletter CTA",
+            "utm_content": "button",
+        }
+    )
+
     destination_url: Url = Field(..., description="An http(s) address; the click redirects here")
     label: Text200 = ""
     utm_content: Text100 = Field("", description="Overrides the campaign's utm_content")
@@ -219,6 +241,16 @@ class AdSpendOut(Schema):
 
 class AdSpendIn(InputSchema):
     """One day's spend; sending the same day (and creative) again replaces its figures."""
+
+    model_config = example(
+        {
+            "date": "2026-03-02",
+            "spend": "120.50",
+            "currency": "EUR",
+            "impressions": 15000,
+            "clicks": 230,
+        }
+    )
 
     date: date
     spend: MoneyIn

@@ -1,5 +1,6 @@
 """The JSON API under /api/v1/. Each app adds its router here; every route needs a bearer token."""
 
+import copy
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,6 +8,7 @@ from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
 
 from . import api_scopes
@@ -65,7 +67,24 @@ class BearerToken(HttpBearer):
         return api_token.user
 
 
-api = NinjaAPI(
+class RevlineAPI(NinjaAPI):
+    """Builds the OpenAPI document (some 700 KB, seconds of work) once per path prefix; the
+    routes never change while the process runs. Each caller gets its own copy."""
+
+    _documents: dict[str, OpenAPISchema]
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        documents = self.__dict__.setdefault("_documents", {})
+        if path_prefix not in documents:
+            documents[path_prefix] = super().get_openapi_schema(path_prefix=path_prefix)
+        return copy.deepcopy(documents[path_prefix])
+
+
+api = RevlineAPI(
     title="Revline API",
     version="1",
     description=API_DESCRIPTION,

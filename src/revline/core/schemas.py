@@ -90,6 +90,11 @@ class InputSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
+def example(values: dict[str, Any]) -> ConfigDict:
+    """An input schema's config with one example body for the OpenAPI document."""
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": [values]})
+
+
 class PatchSchema(InputSchema):
     """A partial update: only the fields sent are applied (read them with `exclude_unset`).
 

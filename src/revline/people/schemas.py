@@ -21,6 +21,7 @@ from revline.core.schemas import (
     Text150,
     Text200,
     UserRef,
+    example,
 )
 
 from .models import CompanySize, ConsentStatus, LifecycleStage
@@ -78,6 +79,16 @@ class CompanyRef(Schema):
 
 
 class CompanyIn(InputSchema):
+    model_config = example(
+        {
+            "name": "Analytical Engines Ltd",
+            "domain": "engines.example",
+            "industry": "Software",
+            "size": "51-200",
+            "country": "GB",
+        }
+    )
+
     name: Name200
     domain: Text200 = ""
     industry: Text100 = ""
@@ -138,6 +149,18 @@ class CompanyFilters(Schema):
 
 
 class ContactIn(InputSchema):
+    model_config = example(
+        {
+            "email": "ada@example.com",
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "title": "CTO",
+            "company_id": 12,
+            "country": "GB",
+            "tags": ["webinar"],
+        }
+    )
+
     first_name: Text100 = ""
     last_name: Text100 = ""
     email: Email = ""
@@ -217,6 +240,16 @@ class ContactFilters(Schema):
 
 
 class ConsentIn(InputSchema):
+    model_config = example(
+        {
+            "purpose": "email_marketing",
+            "granted": True,
+            "source": "webinar sign-up",
+            "wording": "Send me product news.",
+            "wording_version": "2026-01",
+        }
+    )
+
     purpose: Purpose
     granted: bool
     source: Name200 = "api"

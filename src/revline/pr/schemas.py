@@ -17,6 +17,7 @@ from revline.core.schemas import (
     Text100,
     Text200,
     UserRef,
+    example,
 )
 
 from .metrics import COMPETITOR_NAME_MAX, COMPETITORS_PER_ENTRY_MAX
@@ -67,6 +68,15 @@ class ReleaseRef(Schema):
 
 
 class MediaContactIn(InputSchema):
+    model_config = example(
+        {
+            "name": "Grace Hopper",
+            "outlet": "Tech Weekly",
+            "beat": "enterprise software",
+            "email": "grace@techweekly.example",
+        }
+    )
+
     name: Name200
     outlet: Name200
     beat: Text100 = ""
@@ -97,6 +107,10 @@ class MediaContactFilters(Schema):
 
 
 class InteractionIn(InputSchema):
+    model_config = example(
+        {"kind": "pitch", "summary": "Pitched the launch story.", "occurred_on": "2026-03-03"}
+    )
+
     kind: LoggedKind
     summary: Annotated[str, _trimmed(2000, 1)]
     occurred_on: date | None = Field(None, description="Defaults to today; not in the future")
@@ -120,6 +134,14 @@ class InteractionOut(Schema):
 class ReleaseIn(InputSchema):
     """A new release is a draft. `body` is HTML; anything outside the allow-list (scripts,
     event handlers, javascript: links, styles, images…) is removed."""
+
+    model_config = example(
+        {
+            "title": "Revline 2.0 launches",
+            "summary": "One record from first click to closed deal.",
+            "embargo_until": "2026-04-01T09:00:00Z",
+        }
+    )
 
     title: Name200
     summary: Summary = ""
@@ -184,6 +206,18 @@ class DistributeIn(InputSchema):
 
 class CoverageIn(InputSchema):
     """Share of voice counts one mention for us when `about_us`, and one for each competitor."""
+
+    model_config = example(
+        {
+            "title": "A CRM that closes the loop",
+            "outlet": "Tech Weekly",
+            "published_on": "2026-04-02",
+            "url": "https://techweekly.example/revline",
+            "reach": 40000,
+            "sentiment": "positive",
+            "about_us": True,
+        }
+    )
 
     title: Title300
     outlet: Name200

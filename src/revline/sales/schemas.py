@@ -20,6 +20,7 @@ from revline.core.schemas import (
     Text100,
     Text200,
     UserRef,
+    example,
 )
 from revline.people.schemas import CompanyRef, ContactRef
 
@@ -110,6 +111,17 @@ class DealFilters(Schema):
 
 
 class DealIn(InputSchema):
+    model_config = example(
+        {
+            "name": "Engines Ltd — 50 seats",
+            "amount": "24000.00",
+            "currency": "EUR",
+            "contact_id": 42,
+            "company_id": 12,
+            "expected_close_date": "2026-12-15",
+        }
+    )
+
     name: Name200
     amount: MoneyIn
     currency: CurrencyCode | None = Field(None, description="Defaults to the workspace currency")
@@ -139,16 +151,24 @@ class DealPatch(PatchSchema):
 
 
 class DealMoveIn(InputSchema):
+    model_config = example({"stage_id": 3})
+
     stage_id: int
 
 
 class DealCloseIn(InputSchema):
+    model_config = example({"reason_id": 2, "note": "Chose the annual plan."})
+
     reason_id: int | None = Field(None, description="A close reason from the workspace's list")
     note: LongText = ""
     lost_to_id: int | None = Field(None, description="Competitor (lost deals only)")
 
 
 class ActivityIn(InputSchema):
+    model_config = example(
+        {"kind": "call", "subject": "Discovery call", "body": "Budget confirmed for Q1."}
+    )
+
     kind: ActivityKind = ActivityKind.NOTE
     subject: Name200
     body: LongText = ""
