@@ -186,6 +186,7 @@ READ_ROUTES = {
     "/handoffs": "/handoffs/{handoff_id}",
     "/imports": "/imports/{import_id}",
     "/privacy-requests": "/privacy-requests/{privacy_request_id}",
+    "/touchpoints": "/touchpoints/{touchpoint_id}",
 }
 
 

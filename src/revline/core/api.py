@@ -182,6 +182,7 @@ def register_routers() -> None:
     from revline.sales.workbench_api import router as sales_workbench_router
     from revline.segments.api import router as segments_router
     from revline.surveys.api import router as surveys_router
+    from revline.tracking.api import router as tracking_router
     from revline.webhooks.api import router as webhooks_router
 
     from .admin_api import router as admin_router
@@ -197,6 +198,7 @@ def register_routers() -> None:
         ("marketing", campaigns_router),
         ("marketing", content_router),
         ("marketing", pr_router),
+        ("marketing", tracking_router),
         ("email", email_router),
         ("email", email_delivery_router),
         ("email", segments_router),
