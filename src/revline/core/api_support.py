@@ -7,6 +7,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from .models import User
+from .visibility import ObjectType, visible_owner_ids
 
 M = TypeVar("M", bound=Model)
 
@@ -36,3 +37,26 @@ def active_user_or_422(pk: int | None, *, field: str = "owner_id") -> User | Non
 def split_relations(data: dict[str, Any], *names: str) -> dict[str, Any]:
     """Pop `<name>_id` keys that were sent, leaving plain fields in `data`."""
     return {name: data.pop(f"{name}_id") for name in names if f"{name}_id" in data}
+
+
+HIDDEN_NAMES: dict[ObjectType, str] = {
+    "contact": "A contact of another team",
+    "company": "A company of another team",
+}
+
+
+def hidden_from_reader(context: Any, record: Any, object_type: ObjectType) -> bool:
+    """Whether the API reader may not see `record` (a contact or company embedded in another
+    record's answer). The owners whose records the reader sees are read once per request."""
+    request = (context or {}).get("request")
+    user = getattr(request, "auth", None)
+    owner_id = getattr(record, "owner_id", None)
+    if not isinstance(user, User) or owner_id is None:
+        return False
+    cache: dict[str, frozenset[int] | None] = request.__dict__.setdefault(
+        "_revline_visible_owners", {}
+    )
+    if object_type not in cache:
+        cache[object_type] = visible_owner_ids(user, object_type)
+    owners = cache[object_type]
+    return owners is not None and owner_id not in owners

@@ -81,6 +81,15 @@ def users_q(user: User, object_type: ObjectType, prefix: str = "") -> Q:
     return mine
 
 
+def visible_owner_ids(user: User, object_type: ObjectType) -> frozenset[int] | None:
+    """Ids of the people whose records of `object_type` `user` may see, or None for everyone's
+    (unowned records are visible anyway): one query, for checking many records in memory."""
+    condition = users_q(user, object_type)
+    if not condition:
+        return None
+    return frozenset(User.objects.filter(condition).values_list("pk", flat=True))
+
+
 # --- Conditions, for records reached through a relation ("contact__", "deal__company__", ...) ---
 
 

@@ -3,9 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from revline.core.listing import MAX_ID
+from revline.core.models import User
+from revline.core.visibility import visible_companies, visible_contacts, visible_deals
 from revline.people.models import Company, Contact
 from revline.sales.models import Deal
 
@@ -106,11 +109,20 @@ class FeedbackForm(forms.Form):
         help_text="If they gave one, e.g. how likely they are to recommend us.",
     )
 
+    def __init__(self, *args: Any, actor: User | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Ids of records the actor may not see are refused like unknown ones (core.visibility).
+        self.actor = actor
+
+    def _narrow(self, records: QuerySet[Any], narrow: Any) -> QuerySet[Any]:
+        return records if self.actor is None else narrow(records, self.actor)
+
     def clean_contact(self) -> Contact | None:
         pk = self.cleaned_data["contact"]
         if pk is None:
             return None
-        contact = Contact.objects.select_related("company").filter(pk=pk).first()
+        contacts = self._narrow(Contact.objects.select_related("company"), visible_contacts)
+        contact = contacts.filter(pk=pk).first()
         if contact is None:
             raise forms.ValidationError(f"There is no contact with id {pk}.")
         return contact
@@ -119,7 +131,7 @@ class FeedbackForm(forms.Form):
         pk = self.cleaned_data["company"]
         if pk is None:
             return None
-        company = Company.objects.filter(pk=pk).first()
+        company = self._narrow(Company.objects.all(), visible_companies).filter(pk=pk).first()
         if company is None:
             raise forms.ValidationError(f"There is no company with id {pk}.")
         return company
@@ -128,7 +140,8 @@ class FeedbackForm(forms.Form):
         pk = self.cleaned_data["deal"]
         if pk is None:
             return None
-        deal = Deal.objects.select_related("contact", "company", "owner").filter(pk=pk).first()
+        deals = Deal.objects.select_related("contact", "company", "owner")
+        deal = self._narrow(deals, visible_deals).filter(pk=pk).first()
         if deal is None:
             raise forms.ValidationError(f"There is no deal with id {pk}.")
         return deal

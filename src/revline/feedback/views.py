@@ -84,7 +84,7 @@ def _int(raw: str | None) -> int | None:
 def add(request: HttpRequest) -> HttpResponse:
     user = _reader(request)
     initial = {name: _int(request.GET.get(name)) for name in ("contact", "company", "deal")}
-    form = FeedbackForm(request.POST or None, initial=initial)
+    form = FeedbackForm(request.POST or None, initial=initial, actor=user)
     if request.method == "POST":
         if form.is_valid():
             try:

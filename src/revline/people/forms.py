@@ -3,11 +3,12 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.forms.models import fields_for_model, model_to_dict
 
 from revline.core.listing import MAX_ID
 from revline.core.models import User
+from revline.core.visibility import visible_companies
 
 from .models import Company, CompanySize, Contact, LifecycleStage
 from .selectors import CompanyFilterOptions, ContactFilterOptions, contact_email_taken
@@ -83,12 +84,22 @@ class ContactForm(_RecordForm):
     model = Contact
     model_fields = CONTACT_FIELDS
 
-    def __init__(self, *args: Any, instance: Contact | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        instance: Contact | None = None,
+        actor: User | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, instance=instance, **kwargs)
         self.instance_pk = instance.pk if instance is not None else None
         company = self.fields["company"]
         assert isinstance(company, forms.ModelChoiceField)
-        company.queryset = Company.objects.only("id", "name").order_by("name")
+        company.queryset, hidden_pk = _company_choices(actor, instance)
+        if hidden_pk is not None:
+            company.label_from_instance = (  # type: ignore[method-assign]
+                lambda obj: HIDDEN_COMPANY if obj.pk == hidden_pk else str(obj.name)
+            )
         company.empty_label = "No company"
         self.fields["title"].label = "Job title"
         self.fields["source"].help_text = "Where the contact came from; 'manual' when left empty."
@@ -99,6 +110,22 @@ class ContactForm(_RecordForm):
         if contact_email_taken(email=email, exclude_pk=self.instance_pk):
             raise ValidationError("A contact with this email already exists.")
         return email
+
+
+HIDDEN_COMPANY = "A company of another team"
+
+
+def _company_choices(actor: User | None, contact: Contact | None) -> tuple[QuerySet[Company], Any]:
+    """Companies `actor` may see (all without an actor) plus the contact's own company, and the
+    id of that company when `actor` may not see it (offered, but not by name)."""
+    companies = Company.objects.only("id", "name", "owner_id").order_by("name")
+    if actor is None:
+        return companies, None
+    visible = visible_companies(companies, actor)
+    keep = contact.company_id if contact is not None else None
+    if keep is None or visible.filter(pk=keep).exists():
+        return visible, None
+    return (visible | companies.filter(pk=keep)).order_by("name"), keep
 
 
 class CompanyForm(_RecordForm):

@@ -241,7 +241,7 @@ def contacts_export(request: HttpRequest) -> StreamingHttpResponse | HttpRespons
 @require_GET
 def companies_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
     user = _people_user(request)
-    form = CompanyFilterForm(request.GET, options=company_filter_options())
+    form = CompanyFilterForm(request.GET, options=company_filter_options(user))
     form.is_valid()
     companies = import_selectors.company_export_queryset(
         request, viewer=user, skip_filters=form.errors.keys()

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import AfterValidator, IPvAnyAddress, StringConstraints, model_validator
 
+from revline.core.api_support import HIDDEN_NAMES, hidden_from_reader
 from revline.core.schemas import (
     AwareDatetime,
     CountryCode,
@@ -62,20 +63,35 @@ SizeOrBlank = Annotated[
 
 
 class ContactRef(Schema):
-    """A contact named inside another record's answer (an order, an invite, a deal's committee)."""
+    """A contact named inside another record's answer (an order, an invite, a deal's committee).
+    A contact the reader may not see keeps its id but not its name or email (docs/permissions)."""
 
     id: int
     name: str
     email: str
 
     @staticmethod
-    def resolve_name(obj: Any) -> str:
+    def resolve_name(obj: Any, context: Any) -> str:
+        if hidden_from_reader(context, obj, "contact"):
+            return HIDDEN_NAMES["contact"]
         return str(obj)
+
+    @staticmethod
+    def resolve_email(obj: Any, context: Any) -> str:
+        return "" if hidden_from_reader(context, obj, "contact") else str(obj.email)
 
 
 class CompanyRef(Schema):
+    """A company named inside another record's answer; see ContactRef."""
+
     id: int
     name: str
+
+    @staticmethod
+    def resolve_name(obj: Any, context: Any) -> str:
+        if hidden_from_reader(context, obj, "company"):
+            return HIDDEN_NAMES["company"]
+        return str(obj.name)
 
 
 class CompanyIn(InputSchema):

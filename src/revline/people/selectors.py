@@ -189,16 +189,21 @@ class CompanyFilterOptions:
     countries: list[str]
 
 
-def _distinct_values(field: str) -> list[str]:
-    rows = Company.objects.exclude(**{field: ""}).order_by(field).values_list(field, flat=True)
+def _distinct_values(companies: QuerySet[Company], field: str) -> list[str]:
+    rows = companies.exclude(**{field: ""}).order_by(field).values_list(field, flat=True)
     return list(rows.distinct())
 
 
-def company_filter_options() -> CompanyFilterOptions:
+def company_filter_options(viewer: User | None = None) -> CompanyFilterOptions:
+    """Industries and countries of the companies `viewer` may see (a value only hidden companies
+    have would tell of them)."""
+    companies = Company.objects.all()
+    if viewer is not None:
+        companies = visible_companies(companies, viewer)
     return CompanyFilterOptions(
-        industries=_distinct_values("industry"),
+        industries=_distinct_values(companies, "industry"),
         sizes=list(CompanySize.choices),
-        countries=_distinct_values("country"),
+        countries=_distinct_values(companies, "country"),
     )
 
 

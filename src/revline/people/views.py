@@ -122,7 +122,9 @@ def contact_create(request: HttpRequest) -> HttpResponse:
     user = _people_user(request)
     # "Add a contact" on a company page preselects that company.
     form = ContactForm(
-        request.POST or None, initial={"company": _int_or_none(request.GET.get("company"))}
+        request.POST or None,
+        initial={"company": _int_or_none(request.GET.get("company"))},
+        actor=user,
     )
     if request.method == "POST":
         if form.is_valid():
@@ -144,7 +146,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _contact_or_404(pk, user)
     # The service changes the instance before it may reject the input; keep the stored name.
     context = {"contact_pk": contact.pk, "contact_name": str(contact)}
-    form = ContactForm(request.POST or None, instance=contact)
+    form = ContactForm(request.POST or None, instance=contact, actor=user)
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -165,7 +167,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def companies(request: HttpRequest) -> HttpResponse:
     user = _people_user(request)
-    form = CompanyFilterForm(request.GET, options=selectors.company_filter_options())
+    form = CompanyFilterForm(request.GET, options=selectors.company_filter_options(user))
     form.is_valid()
     listing = selectors.company_listing(request, viewer=user, skip_filters=form.errors.keys())
     context = {

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from revline.core import permissions
 from revline.core.models import Role, User
-from revline.core.visibility import visible_activities
+from revline.core.visibility import contact_q, visible_activities
 from revline.people.models import Company, Contact
 
 from .activity_services import can_edit_activity
@@ -67,8 +67,15 @@ def contact_activity_panel(*, user: User, contact: Contact) -> ActivityPanel:
 
 
 def company_activity_panel(*, user: User, company: Company) -> ActivityPanel:
+    """Activities on the company, its deals and its contacts; those about a contact `user` may
+    not see stay out, like that contact stays out of the company page."""
     related = Q(company=company) | Q(contact__company=company) | Q(deal__company=company)
-    return _panel(user, _visible(user, activity_queryset().filter(related)))
+    activities = _visible(user, activity_queryset().filter(related))
+    contacts = contact_q(user, "contact__")
+    # Never OR an empty Q: Q(a) | Q() is Q(a), not "everything".
+    if contacts:
+        activities = activities.filter(Q(contact__isnull=True) | contacts)
+    return _panel(user, activities)
 
 
 def activity_for(*, user: User, pk: int) -> Activity | None:

@@ -12,7 +12,6 @@ from revline.core import permissions
 from revline.core.api_support import active_user_or_422, api_user, related_or_422, split_relations
 from revline.core.models import User
 from revline.core.schemas import ErrorOut, LimitOffset
-from revline.people.models import Company, Contact
 
 from . import api_selectors, services
 from .models import CloseReason, Competitor, Deal, Pipeline, Stage
@@ -26,6 +25,7 @@ from .schemas import (
     DealOut,
     DealPatch,
 )
+from .selectors import company_choices, contact_choices
 
 router = Router()
 
@@ -40,11 +40,15 @@ def _deal_for_change(request: HttpRequest, deal_id: int) -> tuple[User, Deal]:
     return actor, deal
 
 
-def _resolve_deal_relations(data: dict[str, Any]) -> dict[str, Any]:
+def _resolve_deal_relations(
+    data: dict[str, Any], *, actor: User, deal: Deal | None = None
+) -> dict[str, Any]:
+    """Ids to records; a contact or company the actor may not see is a 422 like an unknown one
+    (a deal keeps the ones it already has)."""
     related = split_relations(data, "contact", "company", "owner", "pipeline", "stage")
     lookups: dict[str, Any] = {
-        "contact": Contact.objects.all(),
-        "company": Company.objects.all(),
+        "contact": contact_choices(actor, keep=deal.contact_id if deal else None),
+        "company": company_choices(actor, keep=deal.company_id if deal else None),
         "pipeline": Pipeline.objects.all(),
         "stage": Stage.objects.select_related("pipeline"),
     }
@@ -77,7 +81,7 @@ def create_deal(request: HttpRequest, payload: DealIn) -> Any:
     permissions.require(
         permissions.can_create_deals(actor), "Only sales people and admins create deals."
     )
-    data = _resolve_deal_relations(payload.model_dump())
+    data = _resolve_deal_relations(payload.model_dump(), actor=actor)
     data["currency"] = data["currency"] or settings.CURRENCY
     deal = services.deal_create(actor=actor, **data)
     return Status(201, _fresh(deal))
@@ -91,7 +95,7 @@ def get_deal(request: HttpRequest, deal_id: int) -> Any:
 @router.patch("/deals/{int:deal_id}", response={200: DealOut, **ERRORS}, tags=["deals"])
 def update_deal(request: HttpRequest, deal_id: int, payload: DealPatch) -> Any:
     actor, deal = _deal_for_change(request, deal_id)
-    data = _resolve_deal_relations(payload.model_dump(exclude_unset=True))
+    data = _resolve_deal_relations(payload.model_dump(exclude_unset=True), actor=actor, deal=deal)
     services.deal_update(actor=actor, deal=deal, **data)
     return _fresh(deal)
 

@@ -191,13 +191,26 @@ class DealForm(forms.Form):
             owner_field.help_text = "Leave on “Me” to own the deal yourself."
         else:
             owner_field.empty_label = "Nobody"
+        # Only records the actor may see; a deal keeps the contact and company it already has.
+        choices: dict[str, Any] = {
+            "contact": selectors.contact_choices(
+                actor, keep=deal.contact_id if deal is not None else None
+            ),
+            "company": selectors.company_choices(
+                actor, keep=deal.company_id if deal is not None else None
+            ),
+        }
+        self.hidden_labels = selectors.hidden_related_labels(actor, deal) if deal else {}
         for name in self.lookup_fields:
-            widget: Any = self.fields[name].widget
-            widget.label = self._lookup_label(name)
+            field: Any = self.fields[name]
+            field.queryset = choices[name]
+            field.widget.label = self._lookup_label(name)
 
     def _lookup_label(self, name: str) -> str:
         if self.is_bound:
             return str(self.data.get(f"{name}_label", ""))[:200]
+        if name in self.hidden_labels:
+            return self.hidden_labels[name]
         value = self.initial.get(name)
         return str(value) if value is not None else ""
 
@@ -385,10 +398,12 @@ class CommitteeAddForm(forms.Form):
         choices=CommitteeRole.choices, initial=CommitteeRole.INFLUENCER, error_messages=ROLE_ERRORS
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "member")
         super().__init__(*args, **kwargs)
-        widget: Any = self.fields["contact"].widget
+        contact: Any = self.fields["contact"]
+        contact.queryset = selectors.contact_choices(actor)
+        widget: Any = contact.widget
         widget.label = (
             str(self.data.get(f"{self.add_prefix('contact')}_label", ""))[:200]
             if self.is_bound

@@ -1,6 +1,6 @@
 """Reads for the sales pages: deal lists and totals, one deal's page, pipelines with their numbers."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -11,6 +11,13 @@ from django.db.models.functions import Concat
 
 from revline.core import permissions
 from revline.core.models import Role, Team, User
+from revline.core.visibility import (
+    can_view_company,
+    can_view_contact,
+    company_q,
+    visible_companies,
+    visible_contacts,
+)
 from revline.people.models import Company, Contact
 from revline.people.selectors import touchpoint_source
 from revline.tracking.models import Touchpoint
@@ -161,11 +168,15 @@ class DealPage:
     touches: list["MarketingTouch"]
     days_in_stage: int | None  # None once the deal is closed
     weighted_amount: Decimal
+    # The deal's contact and company the viewer may not see, with the wording shown instead.
+    hidden: dict[str, str] = field(default_factory=dict)
+    hidden_members: frozenset[int] = frozenset()  # committee members whose contact is hidden
 
 
-def deal_page(*, deal: Deal, now: datetime) -> DealPage:
+def deal_page(*, deal: Deal, now: datetime, viewer: User | None = None) -> DealPage:
     """Everything the deal page shows besides the deal itself and the htmx panels, in five
-    queries whatever the size of the committee or the timeline."""
+    queries whatever the size of the committee or the timeline. Contacts and companies `viewer`
+    may not see are named "a contact of another team" and their marketing touches left out."""
     stages = list(deal.pipeline.stages.order_by("position"))
     infos = [
         StageInfo(
@@ -181,9 +192,15 @@ def deal_page(*, deal: Deal, now: datetime) -> DealPage:
     is_open = deal.status == DealStatus.OPEN
     history = stage_spans(entries, until=now if is_open else None)
     history.reverse()  # newest first, like every other list on the page
-    committee = list(deal.committee.select_related("contact__company").order_by("role", "pk"))
-    contact_ids = [member.contact_id for member in committee]
-    if deal.contact_id is not None:
+    committee = list(
+        deal.committee.select_related("contact__company", "contact__owner").order_by("role", "pk")
+    )
+    hidden_members = frozenset(
+        m.pk for m in committee if viewer is not None and not can_view_contact(viewer, m.contact)
+    )
+    hidden = hidden_related_labels(viewer, deal) if viewer is not None else {}
+    contact_ids = [m.contact_id for m in committee if m.pk not in hidden_members]
+    if deal.contact_id is not None and "contact" not in hidden:
         contact_ids.append(deal.contact_id)
     return DealPage(
         deal=deal,
@@ -195,6 +212,8 @@ def deal_page(*, deal: Deal, now: datetime) -> DealPage:
         touches=marketing_touches(contact_ids=contact_ids),
         days_in_stage=(now - deal.stage_changed_at).days if is_open else None,
         weighted_amount=(deal.amount * deal.stage.probability / 100).quantize(Decimal("0.01")),
+        hidden=hidden,
+        hidden_members=hidden_members,
     )
 
 
@@ -281,39 +300,66 @@ def _lookup_terms(query: str) -> list[str]:
     return [term for term in query.split()[:4] if term]
 
 
-def contact_lookup(*, query: str) -> list[LookupItem]:
-    """Up to ten contacts whose name, email or company matches every word typed."""
+HIDDEN_CONTACT = "A contact of another team"
+HIDDEN_COMPANY = "A company of another team"
+
+
+def contact_choices(user: User, *, keep: int | None = None) -> QuerySet[Contact]:
+    """Contacts `user` may pick in a form: those they may see, plus `keep` (the value the record
+    already has, so that editing other fields never drops it)."""
+    visible = visible_contacts(Contact.objects.all(), user)
+    return visible | Contact.objects.filter(pk=keep) if keep is not None else visible
+
+
+def company_choices(user: User, *, keep: int | None = None) -> QuerySet[Company]:
+    visible = visible_companies(Company.objects.all(), user)
+    return visible | Company.objects.filter(pk=keep) if keep is not None else visible
+
+
+def hidden_related_labels(user: User, deal: Deal) -> dict[str, str]:
+    """The deal's contact and company that `user` may not see, by field, with the wording shown
+    instead of their names (like "Deal activity of another team" on a contact's timeline)."""
+    labels: dict[str, str] = {}
+    if deal.contact is not None and not can_view_contact(user, deal.contact):
+        labels["contact"] = HIDDEN_CONTACT
+    if deal.company is not None and not can_view_company(user, deal.company):
+        labels["company"] = HIDDEN_COMPANY
+    return labels
+
+
+def contact_lookup(*, query: str, user: User) -> list[LookupItem]:
+    """Up to ten contacts `user` may see whose name, email or company matches every word typed.
+    The company is suggested with the contact only when `user` may see it too."""
     terms = _lookup_terms(query)
     if not terms:
         return []
-    contacts = Contact.objects.select_related("company")
+    contacts = visible_contacts(Contact.objects.select_related("company__owner"), user)
     for term in terms:
         contacts = contacts.filter(
             Q(first_name__icontains=term)
             | Q(last_name__icontains=term)
             | Q(email__icontains=term)
-            | Q(company__name__icontains=term)
+            | (Q(company__name__icontains=term) & company_q(user, "company__"))
         )
     return [
         LookupItem(
             pk=c.pk,
             label=str(c),
-            detail=" · ".join(
-                part for part in (c.email, c.company.name if c.company else "") if part
-            ),
-            company_id=c.company_id,
-            company_label=c.company.name if c.company else "",
+            detail=" · ".join(part for part in (c.email, company.name if company else "") if part),
+            company_id=company.pk if company else None,
+            company_label=company.name if company else "",
         )
         for c in contacts.order_by("last_name", "first_name", "pk")[:LOOKUP_LIMIT]
+        for company in [c.company if c.company and can_view_company(user, c.company) else None]
     ]
 
 
-def company_lookup(*, query: str) -> list[LookupItem]:
-    """Up to ten companies whose name or domain matches every word typed."""
+def company_lookup(*, query: str, user: User) -> list[LookupItem]:
+    """Up to ten companies `user` may see whose name or domain matches every word typed."""
     terms = _lookup_terms(query)
     if not terms:
         return []
-    companies = Company.objects.all()
+    companies = visible_companies(Company.objects.all(), user)
     for term in terms:
         companies = companies.filter(Q(name__icontains=term) | Q(domain__icontains=term))
     return [

@@ -17,6 +17,7 @@ from revline.core import permissions
 from revline.core.forms import add_service_errors
 from revline.core.listing import Column, build_listing
 from revline.core.models import User
+from revline.core.visibility import can_view_company, can_view_contact
 from revline.people.models import Contact
 
 from . import board_selectors, forecast_services, selectors, services
@@ -101,7 +102,9 @@ def _board_url(request: HttpRequest) -> str:
 def _deal_or_404(request: HttpRequest, pk: int) -> Deal:
     """The deal if the user may see it; a deal of another team is a 404, like a missing one."""
     deals = selectors.deals_visible_to(_user(request), selectors.deals_queryset())
-    return get_object_or_404(deals.select_related("owner__team"), pk=pk)
+    return get_object_or_404(
+        deals.select_related("owner__team", "contact__owner", "company__owner"), pk=pk
+    )
 
 
 def _editable_deal(request: HttpRequest, pk: int) -> Deal:
@@ -126,12 +129,12 @@ def _render_deal(
         "forecast_form": lambda: ForecastCategoryForm(
             initial={"forecast_category": deal.forecast_category}
         ),
-        "member_form": CommitteeAddForm,
+        "member_form": lambda: CommitteeAddForm(actor=_user(request)),
         "role_form": CommitteeRoleForm,
         "link_form": AttachmentLinkForm,
         "upload_form": AttachmentFileForm,
     }
-    page = selectors.deal_page(deal=deal, now=timezone.now())
+    page = selectors.deal_page(deal=deal, now=timezone.now(), viewer=_user(request))
     forms_: dict[str, Any] = {
         name: bound[name] if name in bound else make() for name, make in blank.items()
     }
@@ -274,7 +277,7 @@ def deal_committee_add(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return f"{member.contact} added to the buying committee."
 
-    form = CommitteeAddForm(request.POST)
+    form = CommitteeAddForm(request.POST, actor=_user(request))
     return _deal_form_post(
         request, deal, form_name="member_form", form=form, apply=apply, anchor="committee"
     )
@@ -282,8 +285,17 @@ def deal_committee_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _member_or_404(deal: Deal, member_pk: int) -> DealContact:
     return get_object_or_404(
-        DealContact.objects.select_related("contact", "deal__owner"), pk=member_pk, deal=deal
+        DealContact.objects.select_related("contact__owner", "deal__owner"),
+        pk=member_pk,
+        deal=deal,
     )
+
+
+def _member_name(request: HttpRequest, member: DealContact) -> str:
+    """The member's name, unless the user may not see that contact (core.visibility)."""
+    if can_view_contact(_user(request), member.contact):
+        return str(member.contact)
+    return selectors.HIDDEN_CONTACT
 
 
 @login_required
@@ -294,7 +306,7 @@ def deal_committee_update(request: HttpRequest, pk: int, member_pk: int) -> Http
 
     def apply(data: dict[str, Any]) -> str:
         services.deal_contact_update(actor=_user(request), member=member, role=data["role"])
-        return f"{member.contact} is now {member.get_role_display()}."
+        return f"{_member_name(request, member)} is now {member.get_role_display()}."
 
     form = CommitteeRoleForm(request.POST)
     return _deal_form_post(
@@ -308,7 +320,8 @@ def deal_committee_remove(request: HttpRequest, pk: int, member_pk: int) -> Http
     deal = _editable_deal(request, pk)
     member = _member_or_404(deal, member_pk)
     services.deal_contact_remove(actor=_user(request), member=member)
-    messages.success(request, f"{member.contact} removed from the buying committee.")
+    name = _member_name(request, member)
+    messages.success(request, f"{name} removed from the buying committee.")
     return _back_to(deal, "committee")
 
 
@@ -420,7 +433,8 @@ def _prefill_contact(request: HttpRequest) -> Contact | None:
     raw = request.GET.get("contact", "")
     if not raw.isdigit():
         return None
-    return Contact.objects.select_related("company").filter(pk=int(raw)).first()
+    contacts = selectors.contact_choices(_user(request)).select_related("company__owner")
+    return contacts.filter(pk=int(raw)).first()
 
 
 @login_required
@@ -431,7 +445,10 @@ def deal_create(request: HttpRequest) -> HttpResponse:
         permissions.can_create_deals(actor), "Only sales people and admins can create deals."
     )
     contact = _prefill_contact(request)
-    initial = {"contact": contact, "company": contact.company if contact else None}
+    company = contact.company if contact else None
+    if company is not None and not can_view_company(actor, company):
+        company = None
+    initial = {"contact": contact, "company": company}
     form = DealCreateForm(
         request.POST or None,
         actor=actor,
@@ -485,14 +502,14 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def lookup_contacts(request: HttpRequest) -> HttpResponse:
-    items = selectors.contact_lookup(query=request.GET.get("q", "")[:100])
+    items = selectors.contact_lookup(query=request.GET.get("q", "")[:100], user=_user(request))
     return render(request, "sales/partials/lookup_results.html", {"items": items})
 
 
 @login_required
 @require_GET
 def lookup_companies(request: HttpRequest) -> HttpResponse:
-    items = selectors.company_lookup(query=request.GET.get("q", "")[:100])
+    items = selectors.company_lookup(query=request.GET.get("q", "")[:100], user=_user(request))
     return render(request, "sales/partials/lookup_results.html", {"items": items})
 
 

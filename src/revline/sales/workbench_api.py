@@ -17,9 +17,15 @@ from revline.core import permissions
 from revline.core.api_support import api_user, related_or_422
 from revline.core.models import User
 from revline.core.schemas import ErrorOut, LimitOffset
-from revline.people.models import Contact
 
-from . import api_selectors, closing_services, playbook_services, services, share_services
+from . import (
+    api_selectors,
+    closing_services,
+    playbook_services,
+    selectors,
+    services,
+    share_services,
+)
 from .activity_services import EDIT_DENIED
 from .models import (
     CloseReason,
@@ -453,7 +459,9 @@ def list_shares(request: HttpRequest, deal_id: int) -> Any:
 )
 def send_share(request: HttpRequest, deal_id: int, payload: ShareIn) -> Any:
     actor, deal = _editable_deal(request, deal_id)
-    contact = related_or_422(Contact.objects.all(), payload.contact_id, field="contact_id")
+    contact = related_or_422(
+        selectors.contact_choices(actor), payload.contact_id, field="contact_id"
+    )
     item = related_or_422(
         ContentItem.objects.all(), payload.content_item_id, field="content_item_id"
     )
@@ -492,7 +500,9 @@ def list_committee(request: HttpRequest, deal_id: int) -> Any:
 )
 def add_committee_member(request: HttpRequest, deal_id: int, payload: DealContactIn) -> Any:
     actor, deal = _editable_deal(request, deal_id)
-    contact = related_or_422(Contact.objects.all(), payload.contact_id, field="contact_id")
+    contact = related_or_422(
+        selectors.contact_choices(actor), payload.contact_id, field="contact_id"
+    )
     assert contact is not None
     member = services.deal_contact_add(actor=actor, deal=deal, contact=contact, role=payload.role)
     return Status(201, _member(deal, member.pk))
