@@ -333,7 +333,9 @@ def _line_texts(lines: Any) -> list[str]:
 @transaction.atomic
 def quote_delete(*, actor: User, quote: Quote) -> None:
     """Delete a quote none of whose versions was ever sent: what a buyer saw stays on record."""
-    quote = Quote.objects.select_for_update().select_related("deal__owner").get(pk=quote.pk)
+    quote = (
+        Quote.objects.select_for_update(of=("self",)).select_related("deal__owner").get(pk=quote.pk)
+    )
     _require_edit(actor, quote.deal)
     if QuoteVersion.objects.filter(quote=quote, sent_at__isnull=False).exists():
         raise ValidationError("This quote was sent to the buyer; it stays on record.")
