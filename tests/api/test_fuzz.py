@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import schemathesis
 from django.apps import apps
-from django.db import models
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, models
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
@@ -92,6 +93,18 @@ def fuzz_world(django_db_setup: Any, django_db_blocker: Any) -> Any:
         yield {"token": token, "existing": existing, "by_path": by_path}
         demo_wipe()
         tables_flush(["core_apitoken"], reset_sequences=False)
+
+
+@pytest.fixture(autouse=True)
+def _connection_kept_open_between_requests() -> Any:
+    """Django closes the database connection when a request starts and ends; the test client
+    turns that off, and these requests come through the WSGI app instead. On PostgreSQL, closing
+    would drop the test's transaction."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def _real_ids(case: Any, world: dict[str, Any]) -> None:
