@@ -15,14 +15,13 @@ import pytest
 import schemathesis
 from django.apps import apps
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, models
+from django.db import close_old_connections, connection, models
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from revline.core.api import api
-from revline.core.database import tables_flush
 from revline.core.demo import demo_build, demo_wipe
 from revline.core.models import User
 from revline.core.services import api_token_issue
@@ -83,8 +82,11 @@ def _ids(model: type[models.Model]) -> list[int]:
 
 @pytest.fixture(scope="module")
 def fuzz_world(django_db_setup: Any, django_db_blocker: Any) -> Any:
-    """A small committed demo workspace and an all-scopes admin token; wiped afterwards."""
+    """A small committed demo workspace and an all-scopes admin token. Afterwards the database
+    is emptied and what it held before (the rows migrations seed: close reasons, objection
+    types, …) is put back, so later tests find it as they expect."""
     with django_db_blocker.unblock():
+        before = connection.creation.serialize_db_to_string()
         demo_build(scale=0.03, today=date(2026, 6, 30), wipe=True)
         admin = User.objects.get(username="admin")
         token = api_token_issue(user=admin, name="fuzz").raw
@@ -92,7 +94,7 @@ def fuzz_world(django_db_setup: Any, django_db_blocker: Any) -> Any:
         by_path = {key: _ids(apps.get_model(label)) for key, label in PATH_PARAM_MODELS.items()}
         yield {"token": token, "existing": existing, "by_path": by_path}
         demo_wipe()
-        tables_flush(["core_apitoken"], reset_sequences=False)
+        connection.creation.deserialize_db_from_string(before)
 
 
 @pytest.fixture(autouse=True)
