@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import schemathesis
 from django.apps import apps
+from django.core.management.color import no_style
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection, models
 from hypothesis import HealthCheck
@@ -95,6 +96,11 @@ def fuzz_world(django_db_setup: Any, django_db_blocker: Any) -> Any:
         yield {"token": token, "existing": existing, "by_path": by_path}
         demo_wipe()
         connection.creation.deserialize_db_from_string(before)
+        # The wipe restarted the id sequences; move them past the restored rows (PostgreSQL).
+        reset = connection.ops.sequence_reset_sql(no_style(), list(apps.get_models()))
+        with connection.cursor() as cursor:
+            for statement in reset:
+                cursor.execute(statement)
 
 
 @pytest.fixture(autouse=True)
