@@ -5,6 +5,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from ninja import Status
 
 from .models import User
 from .visibility import ObjectType, visible_owner_ids
@@ -60,3 +61,8 @@ def hidden_from_reader(context: Any, record: Any, object_type: ObjectType) -> bo
         cache[object_type] = visible_owner_ids(user, object_type)
     owners = cache[object_type]
     return owners is not None and owner_id not in owners
+
+
+def state_conflict(exc: ValidationError) -> Any:
+    """A service refusal about the record's state (already sent, in use): 409 with its reason."""
+    return Status(409, {"detail": " ".join(exc.messages)})

@@ -20,7 +20,7 @@ from ninja.pagination import paginate
 
 from revline.campaigns.models import Campaign
 from revline.core import permissions
-from revline.core.api_support import api_user, related_or_422
+from revline.core.api_support import api_user, related_or_422, state_conflict
 from revline.core.models import User
 from revline.core.schemas import ErrorOut, LimitOffset
 from revline.core.visibility import contact_q, visible_contacts
@@ -92,11 +92,6 @@ def _marketer(request: HttpRequest, message: str) -> User:
     user = api_user(request)
     permissions.require(permissions.can_manage_marketing(user), message)
     return user
-
-
-def _conflict(exc: ValidationError) -> Any:
-    """A state the action does not apply to (e.g. cancelling a draft): 409 with the reason."""
-    return Status(409, {"detail": " ".join(exc.messages)})
 
 
 # --- Templates ----------------------------------------------------------------------------------
@@ -303,7 +298,7 @@ def delete_email(request: HttpRequest, email_id: int) -> Any:
     try:
         send_services.email_delete(actor=actor, email=email)
     except ValidationError as exc:
-        return _conflict(exc)
+        return state_conflict(exc)
     return Status(204, None)
 
 
@@ -349,7 +344,7 @@ def cancel_email(request: HttpRequest, email_id: int) -> Any:
     try:
         send_services.email_cancel(actor=actor, email=email)
     except ValidationError as exc:
-        return _conflict(exc)
+        return state_conflict(exc)
     return _emails().get(pk=email.pk)
 
 
@@ -735,7 +730,7 @@ def start_import(request: HttpRequest, import_id: int) -> Any:
     try:
         import_services.contact_import_start(actor=actor, contact_import=imp)
     except ValidationError as exc:
-        return _conflict(exc)
+        return state_conflict(exc)
     return _imports().get(pk=imp.pk)
 
 
@@ -751,7 +746,7 @@ def cancel_import(request: HttpRequest, import_id: int) -> Any:
     try:
         import_services.contact_import_cancel(actor=actor, contact_import=imp)
     except ValidationError as exc:
-        return _conflict(exc)
+        return state_conflict(exc)
     return _imports().get(pk=imp.pk)
 
 

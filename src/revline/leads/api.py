@@ -14,7 +14,7 @@ from ninja.pagination import paginate
 from revline.campaigns.models import Campaign
 from revline.content.models import Form
 from revline.core import permissions
-from revline.core.api_support import api_user, related_or_422
+from revline.core.api_support import api_user, related_or_422, state_conflict
 from revline.core.models import Team, User
 from revline.core.schemas import ErrorOut, LimitOffset
 from revline.people.models import Contact
@@ -67,7 +67,7 @@ def _conflict(exc: ValidationError) -> Status | None:
     recycled): 409 with the service's message. Field errors go on to the 422 handler."""
     if hasattr(exc, "error_dict"):
         return None
-    return Status(409, {"detail": " ".join(exc.messages)})
+    return state_conflict(exc)
 
 
 # --- hand-offs ----------------------------------------------------------------------------------
@@ -588,5 +588,5 @@ def retrain_model(request: HttpRequest) -> Any:
     try:
         run = predictive_services.predictive_retrain_request(actor=user)
     except ValidationError as exc:
-        return Status(409, {"detail": " ".join(exc.messages)})
+        return state_conflict(exc)
     return Status(202, run)

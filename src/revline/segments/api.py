@@ -10,7 +10,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from revline.core import permissions
-from revline.core.api_support import api_user
+from revline.core.api_support import api_user, state_conflict
 from revline.core.models import User
 from revline.core.schemas import ErrorOut, LimitOffset
 from revline.core.visibility import visible_contacts
@@ -92,7 +92,7 @@ def delete_segment(request: HttpRequest, segment_id: int) -> Any:
     try:
         services.segment_delete(actor=actor, segment=segment)
     except ValidationError as exc:
-        return Status(409, {"detail": " ".join(exc.messages)})
+        return state_conflict(exc)
     return Status(204, None)
 
 
