@@ -7,8 +7,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from revline.email import selectors
+from revline.email.delivery_services import queued_sends_skip
 from revline.email.models import (
     EnrollmentState,
+    Send,
+    SendState,
     Sequence,
     SequenceTrigger,
     Suppression,
@@ -217,3 +220,25 @@ def test_unsubscribe_links_have_the_higher_email_limit(send, provider, settings)
     statuses = [provider.get(f"/e/u/{send.token}").status_code for _ in range(4)]
 
     assert statuses == [200, 200, 200, 429]
+
+
+def test_skipping_queued_sends_leaves_sent_ones_and_other_contacts_alone(send):
+    # Given a queued and a sent email to one contact, and a queued one to someone else
+    queued = make_send(send.contact, name="Summer news")
+    other = make_send(make_contact("grace@example.com", "Grace"), email=queued.email)
+    Send.objects.filter(pk__in=[queued.pk, other.pk]).update(state=SendState.QUEUED)
+
+    # When the contact's queued sends are skipped
+    skipped = queued_sends_skip(contact=send.contact, reason="Objected to direct marketing")
+
+    # Then only their queued send is, with the reason
+    states = {
+        pk: (state, reason)
+        for pk, state, reason in Send.objects.values_list("pk", "state", "reason")
+    }
+    assert skipped == 1
+    assert states == {
+        send.pk: (SendState.SENT, ""),
+        queued.pk: (SendState.SKIPPED, "Objected to direct marketing"),
+        other.pk: (SendState.QUEUED, ""),
+    }

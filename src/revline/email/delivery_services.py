@@ -62,6 +62,14 @@ def _exit_marketing_sequences(*, contact: Contact, reason: str) -> None:
     enrollments_exit_marketing(contact=contact, reason=reason)
 
 
+def queued_sends_skip(*, contact: Contact, reason: str) -> int:
+    """Mark the contact's queued sends skipped with `reason`; returns how many. Queued sends are
+    not checked again before delivery, so whoever withdraws consent must stop them here."""
+    return Send.objects.filter(contact=contact, state=SendState.QUEUED).update(
+        state=SendState.SKIPPED, reason=reason
+    )
+
+
 # --- Suppression list -------------------------------------------------------------------------
 
 

@@ -156,8 +156,12 @@ def objection_record(
     permissions.require(
         can_record_objection(actor), "Only admins and marketers can record an objection."
     )
-    from revline.email.delivery_services import MARKETING_PURPOSE, suppression_add
-    from revline.email.models import Send, SendState, SuppressionReason
+    from revline.email.delivery_services import (
+        MARKETING_PURPOSE,
+        queued_sends_skip,
+        suppression_add,
+    )
+    from revline.email.models import SuppressionReason
     from revline.email.sequence_services import enrollments_exit_marketing
 
     request = _request_create(
@@ -193,10 +197,7 @@ def objection_record(
             reason=SuppressionReason.UNSUBSCRIBED,
             source=OBJECTION_SOURCE,
         )
-    # Sends already queued are not checked again before delivery: stop them here.
-    Send.objects.filter(contact=contact, state=SendState.QUEUED).update(
-        state=SendState.SKIPPED, reason="Objected to direct marketing"
-    )
+    queued_sends_skip(contact=contact, reason="Objected to direct marketing")
     enrollments_exit_marketing(contact=contact, reason="objected to direct marketing", now=now)
     _complete(request, actor=actor, at=now)
     return request
