@@ -57,3 +57,17 @@ def test_demo_experiments(marketer):
     assert Send.objects.filter(email=email_test.email).count() == 1800
     opened = Send.objects.filter(email=email_test.email, first_opened_at__isnull=False).count()
     assert email_test.exposures.filter(converted_at__isnull=False).count() == opened
+
+    # The touchpoints carry the params the services give them
+    exposure = email_test.exposures.filter(converted_at__isnull=False).order_by("pk").first()
+    assert exposure is not None
+    touch = Touchpoint.objects.get(
+        kind=TouchpointKind.EXPERIMENT_CONVERSION, contact_id=exposure.contact_id
+    )
+    assert touch.params == {
+        "experiment": email_test.pk,
+        "test": "Subject line: statement vs question",
+        "variant": exposure.variant.key,
+        "variant_name": exposure.variant.name,
+        "goal": "email_open",
+    }

@@ -425,22 +425,31 @@ def _pre_period_touches(*, visitor: Visitor | None, contact: Contact | None, now
     ).count()
 
 
+def touchpoint_params(
+    *, experiment: Experiment, variant: Variant, goal: str | None = None
+) -> dict[str, object]:
+    """The params of an exposure touchpoint, or with `goal` of a conversion touchpoint."""
+    # The names ride along so the contact's timeline can word the touch without a lookup.
+    params: dict[str, object] = {
+        "experiment": experiment.pk,
+        "test": experiment.name,
+        "variant": variant.key,
+        "variant_name": variant.name,
+    }
+    if goal is not None:
+        params["goal"] = goal
+    return params
+
+
 def _touch(
-    kind: str, exposure: Exposure, variant: Variant, now: datetime, extra: dict[str, object]
+    kind: str, exposure: Exposure, variant: Variant, now: datetime, goal: str | None = None
 ) -> None:
     touchpoint_record(
         kind=kind,
         visitor=exposure.visitor,
         contact=exposure.contact,
         occurred_at=now,
-        # The names ride along so the contact's timeline can word the touch without a lookup.
-        params={
-            "experiment": exposure.experiment_id,
-            "test": exposure.experiment.name,
-            "variant": variant.key,
-            "variant_name": variant.name,
-            **extra,
-        },
+        params=touchpoint_params(experiment=exposure.experiment, variant=variant, goal=goal),
     )
 
 
@@ -474,7 +483,7 @@ def exposure_record(
                 exposed_at=now,
                 pre_period_touches=_pre_period_touches(visitor=visitor, contact=contact, now=now),
             )
-            _touch(TouchpointKind.EXPERIMENT_EXPOSURE, exposure, variant, now, {})
+            _touch(TouchpointKind.EXPERIMENT_EXPOSURE, exposure, variant, now)
     except IntegrityError:  # the same subject, recorded by a request running at the same time
         return Exposure.objects.get(experiment=experiment, subject_key=subject_key)
     return exposure
@@ -506,7 +515,7 @@ def conversion_record(
             exposure,
             exposure.variant,
             now,
-            {"goal": experiment.goal},
+            goal=experiment.goal,
         )
     return True
 
@@ -686,7 +695,7 @@ def email_exposures_record(
                     exposed_at=now,
                     pre_period_touches=touches.get(pk, 0),
                 )
-                _touch(TouchpointKind.EXPERIMENT_EXPOSURE, exposure, variant, now, {})
+                _touch(TouchpointKind.EXPERIMENT_EXPOSURE, exposure, variant, now)
         except IntegrityError:
             continue
         written += 1

@@ -29,6 +29,7 @@ from revline.experiments.models import (
     Exposure,
     Variant,
 )
+from revline.experiments.services import touchpoint_params
 from revline.people.models import Contact
 from revline.tracking.models import Touchpoint, TouchpointKind, Visitor
 
@@ -62,39 +63,28 @@ def _experiment(**fields: object) -> Experiment:
     return Experiment.objects.create(created_by=_owner(), **fields)
 
 
-def _touch(kind: str, exposure: Exposure, key: str, at: datetime, goal: str = "") -> Touchpoint:
-    params: dict[str, object] = {
-        "experiment": exposure.experiment_id,
-        "test": exposure.experiment.name,
-        "variant": key,
-        "variant_name": exposure.variant.name,
-    }
-    if goal:
-        params["goal"] = goal
+def _touch(kind: str, exposure: Exposure, at: datetime, goal: str | None = None) -> Touchpoint:
     return Touchpoint(
         kind=kind,
         occurred_at=at,
         visitor_id=exposure.visitor_id,
         contact_id=exposure.contact_id,
-        params=params,
+        params=touchpoint_params(
+            experiment=exposure.experiment, variant=exposure.variant, goal=goal
+        ),
     )
 
 
-def _store(exposures: list[Exposure], keys: dict[int, str]) -> int:
-    """Exposures and their exposure/goal touchpoints; `keys` maps a variant pk to its key."""
+def _store(exposures: list[Exposure]) -> int:
+    """Exposures and their exposure/goal touchpoints."""
     Exposure.objects.bulk_create(exposures, batch_size=BATCH)
     touches: list[Touchpoint] = []
     for exposure in exposures:
-        key = keys[exposure.variant_id]
-        touches.append(
-            _touch(TouchpointKind.EXPERIMENT_EXPOSURE, exposure, key, exposure.exposed_at)
-        )
+        touches.append(_touch(TouchpointKind.EXPERIMENT_EXPOSURE, exposure, exposure.exposed_at))
         if exposure.converted_at is not None:
             goal = exposure.experiment.goal
             touches.append(
-                _touch(
-                    TouchpointKind.EXPERIMENT_CONVERSION, exposure, key, exposure.converted_at, goal
-                )
+                _touch(TouchpointKind.EXPERIMENT_CONVERSION, exposure, exposure.converted_at, goal)
             )
     Touchpoint.objects.bulk_create(touches, batch_size=BATCH)
     return len(touches)
@@ -147,7 +137,7 @@ def _cta_test(rng: random.Random, now: datetime, *, per_day: int) -> tuple[int, 
                 )
             )  # fmt: skip
     Visitor.objects.bulk_create(visitors, batch_size=BATCH)
-    touches_written = _store(exposures, {v.pk: k for k, v in variants.items()})
+    touches_written = _store(exposures)
     return len(exposures), touches_written
 
 
@@ -215,7 +205,7 @@ def _email_test(rng: random.Random, now: datetime) -> tuple[int, int]:
             )
         )  # fmt: skip
     Send.objects.bulk_create(sends, batch_size=BATCH)
-    touches_written = _store(exposures, {v.pk: k for k, v in variants.items()})
+    touches_written = _store(exposures)
     return len(exposures), touches_written
 
 
