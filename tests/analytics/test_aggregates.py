@@ -183,3 +183,82 @@ def test_bad_batch_size_is_refused_and_folds_nothing(world):
         aggregates.touch_stats_fold(batch_size=0)
     assert not DailyTouchStats.objects.exists()
     assert Counter(AggregateWatermark.objects.values_list("name", flat=True)) == Counter()
+
+
+def stat_rows(days: set[date], *, inside: bool) -> dict[int, tuple]:
+    """The stats rows (by pk, so a rewrite shows) of `days`, or of every other day."""
+    rows = DailyTouchStats.objects.filter(day__in=days)
+    if not inside:
+        rows = DailyTouchStats.objects.exclude(day__in=days)
+    return {s.pk: (s.day, s.campaign_id, s.channel, s.kind, s.touches, s.identified) for s in rows}
+
+
+def test_rebuilding_some_days_repairs_those_days_and_leaves_the_others(world):
+    # Given folded stats over five days, then one contact's touches on two of them deleted
+    campaigns, contacts = world
+    insert_random(random.Random(4), 200, campaigns, contacts)
+    aggregates.touch_stats_fold()
+    gone = Touchpoint.objects.filter(
+        contact=contacts[0], occurred_at__gte=datetime(2025, 3, 2, tzinfo=UTC),
+        occurred_at__lt=datetime(2025, 3, 4, tzinfo=UTC),
+    )  # fmt: skip
+    days = aggregates.touch_days(gone)
+    gone.delete()
+    # ...and a touch recorded since the last fold, on one of those days
+    Touchpoint.objects.create(
+        kind=TouchpointKind.FORM_SUBMISSION, occurred_at=datetime(2025, 3, 2, 8, tzinfo=UTC),
+        channel="newsletter",
+    )  # fmt: skip
+    others = stat_rows(days, inside=False)
+    truth = direct_counts()
+
+    # When just those days are rebuilt
+    counted = aggregates.touch_stats_rebuild_days(days=days)
+
+    # Then they match the touchpoints folded so far, and no other day's row was rewritten
+    assert days == {date(2025, 3, 2), date(2025, 3, 3)}
+    rebuilt = {row[:4]: row[4:] for row in stat_rows(days, inside=True).values()}
+    expected = {
+        key: value for key, value in truth.items() if key[0] in days and key[2] != "newsletter"
+    }
+    assert rebuilt == expected
+    assert counted == sum(touches for touches, _ in expected.values())
+    assert stat_rows(days, inside=False) == others
+    # The newer touch is left to the fold, which then brings everything level
+    assert aggregates.touch_stats_fold() == 1
+    assert stats() == direct_counts()
+
+
+def test_rebuilding_days_uses_local_calendar_days(world, settings):
+    settings.TIME_ZONE = "America/New_York"
+    timezone.activate("America/New_York")
+    try:
+        # Given a touch at 02:00 UTC on the 2nd, which is the 1st in New York, and one on the 2nd
+        late = Touchpoint.objects.create(
+            kind=TouchpointKind.PAGE_VIEW, occurred_at=datetime(2025, 3, 2, 2, tzinfo=UTC)
+        )
+        Touchpoint.objects.create(
+            kind=TouchpointKind.PAGE_VIEW, occurred_at=datetime(2025, 3, 2, 18, tzinfo=UTC)
+        )
+        aggregates.touch_stats_fold()
+        days = aggregates.touch_days(Touchpoint.objects.filter(pk=late.pk))
+        late.delete()
+
+        # When its day is rebuilt
+        aggregates.touch_stats_rebuild_days(days=days)
+    finally:
+        timezone.deactivate()
+
+    # Then the 1st is empty and the 2nd keeps its touch
+    assert days == {date(2025, 3, 1)}
+    assert list(DailyTouchStats.objects.values_list("day", "touches")) == [(date(2025, 3, 2), 1)]
+
+
+def test_rebuilding_no_days_changes_nothing(world):
+    campaigns, contacts = world
+    insert_random(random.Random(5), 20, campaigns, contacts)
+    aggregates.touch_stats_fold()
+    before = stat_rows(set(), inside=False)
+
+    assert aggregates.touch_stats_rebuild_days(days=[]) == 0
+    assert stat_rows(set(), inside=False) == before

@@ -2,11 +2,13 @@
 address stays, so they are never emailed or imported again."""
 
 import hashlib
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from revline.analytics.aggregates import touch_stats_rebuild
 from revline.analytics.models import DailyTouchStats
@@ -16,6 +18,7 @@ from revline.privacy.models import ErasedEmail, PrivacyRequest, RequestKind, Req
 from revline.privacy.selectors import email_is_erased
 from revline.privacy.services import contact_erase, text_fields
 from revline.sales.models import Activity, Deal, Objection
+from revline.tracking.models import Touchpoint
 from tests.conftest import PASSWORD
 
 from .factories import EMAIL, FIRST, LAST, NAME, make_person
@@ -78,6 +81,33 @@ def test_after_erasure_no_table_and_no_export_holds_the_email_or_the_name(client
     # The pre-aggregated touch stats no longer count their touches
     assert sum(DailyTouchStats.objects.values_list("identified", flat=True)) == 0
     assert Contact.objects.filter(email="bob@example.org").exists()
+
+
+def test_erasure_rebuilds_the_touch_stats_of_their_days_only(admin_user):
+    # Given their touches today, and another contact's touches today and three days ago
+    person = make_person(admin_user)
+    theirs = Touchpoint.objects.get(contact=person.contact)
+    bob = Contact.objects.get(email="bob@example.org")
+    earlier = theirs.occurred_at - timedelta(days=3)
+    Touchpoint.objects.create(kind="click", occurred_at=theirs.occurred_at, contact=bob,
+                              campaign=theirs.campaign)  # fmt: skip
+    Touchpoint.objects.create(kind="click", occurred_at=earlier, contact=bob)
+    touch_stats_rebuild()
+    today, before = timezone.localdate(theirs.occurred_at), timezone.localdate(earlier)
+    earlier_rows = list(DailyTouchStats.objects.filter(day=before).values())
+
+    # When they are erased
+    contact_erase(actor=admin_user, contact=person.contact)
+
+    # Then today's stats count only the other contact's touch, and the earlier day's row is the
+    # same row, untouched
+    assert list(
+        DailyTouchStats.objects.filter(day=today).values_list(
+            "campaign_id", "channel", "kind", "touches", "identified"
+        )
+    ) == [(theirs.campaign_id, "", "click", 1, 1)]
+    assert list(DailyTouchStats.objects.filter(day=before).values()) == earlier_rows
+    assert [(row["kind"], row["touches"]) for row in earlier_rows] == [("click", 1)]
 
 
 def test_an_erased_address_is_never_emailed_and_identify_refuses_it(admin_user):

@@ -8,7 +8,8 @@ The watermark row is locked (SELECT ... FOR UPDATE) first, so two schedulers nev
 batch; on SQLite the IMMEDIATE transactions serialise them the same way.
 
 What the incremental fold cannot see (the nightly `touch_stats_rebuild` repairs it all):
-- a touchpoint deleted later (a contact erased) stays counted;
+- a touchpoint deleted later stays counted (an erasure repairs its days at once with
+  `touch_stats_rebuild_days`);
 - a touch identified later (visitor merged into a contact) stays counted as anonymous;
 - on PostgreSQL a touch whose insert commits after a higher id was folded is skipped (ids are
   handed out at insert, not at commit). Tracking writes in short transactions, so this is rare.
@@ -19,9 +20,9 @@ The day is the touch's calendar day in the workspace time zone (settings.TIME_ZO
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, QuerySet, Sum
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 WATERMARK = "daily_touch_stats"
 BATCH_SIZE = 20_000
+DAYS_PER_QUERY = 500  # keeps IN (...) below every database's parameter limit
 MAX_BATCHES = 50  # per run: a backlog is worked off over several runs, never in one long one
 
 # (day, campaign id, channel, kind, touches, identified)
@@ -148,6 +150,50 @@ def touch_stats_rebuild() -> int:
         mark.last_id = last
         mark.save(update_fields=["last_id", "updated_at"])
     return sum(row[4] for row in rows)
+
+
+def touch_days(touchpoints: QuerySet[Touchpoint]) -> set[date]:
+    """The calendar days (as the stats count them) the touchpoints fell on: read them before
+    deleting touchpoints, to rebuild just those days afterwards."""
+    tz = timezone.get_current_timezone()
+    return set(
+        touchpoints.annotate(day=TruncDate("occurred_at", tzinfo=tz))
+        .order_by()
+        .values_list("day", flat=True)
+        .distinct()
+    )
+
+
+def _on_days(days: Sequence[date]) -> QuerySet[Touchpoint]:
+    tz = timezone.get_current_timezone()
+    # A UTC range a day wider on each side than any offset lets the occurred_at index narrow
+    # the scan; the local-day filter is then exact.
+    start = datetime.combine(min(days) - timedelta(days=1), time.min, tzinfo=UTC)
+    end = datetime.combine(max(days) + timedelta(days=2), time.min, tzinfo=UTC)
+    return (
+        Touchpoint.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+        .annotate(local_day=TruncDate("occurred_at", tzinfo=tz))
+        .filter(local_day__in=days)
+    )
+
+
+def touch_stats_rebuild_days(*, days: Iterable[date]) -> int:
+    """Recompute the stats of `days` only (every campaign, channel and kind on them) from the
+    touchpoints as they are now; returns how many were counted. Other days' rows are left alone.
+
+    Counts only what is at or below the watermark, as the rest of the stats do (the fold adds the
+    newer touches later), in one transaction with the watermark locked."""
+    wanted = sorted(set(days))
+    counted = 0
+    with transaction.atomic():
+        mark = _watermark_locked()
+        for i in range(0, len(wanted), DAYS_PER_QUERY):
+            chunk = wanted[i : i + DAYS_PER_QUERY]
+            DailyTouchStats.objects.filter(day__in=chunk).delete()
+            rows = _grouped(_on_days(chunk).filter(pk__lte=mark.last_id))
+            _upsert(rows)
+            counted += sum(row[4] for row in rows)
+    return counted
 
 
 def touch_stats_rebuild_nightly() -> int:

@@ -286,10 +286,11 @@ def contact_erase(
     responses, feedback, visitors and their touchpoints, orders, email delivery records and
     outbox copies, the plain suppression row). Kept, with the name and email replaced by
     "[erased]": business records that mention them (deals and their notes, objections,
-    activities of companies). The daily touch statistics are rebuilt. What remains is the
-    SHA-256 of the address (ErasedEmail), so that it is never emailed or imported again."""
+    activities of companies). The daily touch statistics of the days their touches fell on are
+    rebuilt. What remains is the SHA-256 of the address (ErasedEmail), so that it is never
+    emailed or imported again."""
     permissions.require(can_erase(actor), "Only admins can erase a person.")
-    from revline.analytics.aggregates import touch_stats_rebuild
+    from revline.analytics.aggregates import touch_days, touch_stats_rebuild_days
     from revline.email.models import DeliveryEvent, OutboxMessage, Send, Suppression
     from revline.feedback.models import FeedbackItem
     from revline.leads.scoring_services import companies_score_refresh
@@ -318,7 +319,9 @@ def contact_erase(
         Suppression.objects.filter(address=address).delete()
         DeliveryEvent.objects.filter(Q(send__contact=contact) | Q(address__iexact=address)).delete()
         OutboxMessage.objects.filter(Q(to__icontains=address) | Q(raw__icontains=address)).delete()
-    Touchpoint.objects.filter(Q(contact=contact) | Q(visitor__in=visitors)).delete()
+    touches = Touchpoint.objects.filter(Q(contact=contact) | Q(visitor__in=visitors))
+    touched_days = touch_days(touches)
+    touches.delete()
     Visitor.objects.filter(contact=contact).delete()
     Response.objects.filter(contact=contact).delete()
     FeedbackItem.objects.filter(contact=contact).delete()
@@ -329,7 +332,7 @@ def contact_erase(
     request.contact = None
     request.save(update_fields=["contact"])
     swept = _sweep(terms)
-    touch_stats_rebuild()
+    touch_stats_rebuild_days(days=touched_days)
     if company_id is not None:
         companies_score_refresh(company_ids=[company_id])
     _complete(request, actor=actor, at=now)
