@@ -6,9 +6,12 @@
   is ahead on opens, but not yet decisively by the always-valid interval.
 
 Visitors and contacts are assigned with the real hash, so the split passes the sample-ratio
-check; each person's pre-period touches are drawn so that active people convert more often,
-which is what CUPED uses. Exposures, their touchpoints and the email's sends are stored in bulk,
-shaped as the services store them.
+check. Contacts are hashed by their address, not by their id as the services do (the exposures
+still carry the services' key, so that later opens find them): ids follow the database's
+sequences, which PostgreSQL never rolls back, and the demo must be the same on every database.
+Each person's pre-period touches are drawn so that active people convert more often, which is
+what CUPED uses. Exposures, their touchpoints and the email's sends are stored in bulk, shaped
+as the services store them.
 """
 
 import random
@@ -88,6 +91,11 @@ def _store(exposures: list[Exposure]) -> int:
             )
     Touchpoint.objects.bulk_create(touches, batch_size=BATCH)
     return len(touches)
+
+
+def _stable_key(address: str) -> str:
+    """What a demo contact is assigned by: their address, the same in every build."""
+    return f"e:{address.strip().lower()}"
 
 
 def _cta_test(rng: random.Random, now: datetime, *, per_day: int) -> tuple[int, int]:
@@ -179,7 +187,7 @@ def _email_test(rng: random.Random, now: datetime) -> tuple[int, int]:
     exposures: list[Exposure] = []
     for pk, address in contacts:
         sent = started + timedelta(seconds=rng.uniform(0, 1800))
-        key = assign(salt=experiment.salt, subject_key=contact_key(pk), arms=arms)
+        key = assign(salt=experiment.salt, subject_key=_stable_key(address), arms=arms)
         touches = rng.choice(TOUCH_CHOICES)
         opened = (
             sent + timedelta(hours=rng.expovariate(1 / 14))
