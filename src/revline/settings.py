@@ -284,6 +284,10 @@ REVLINE_EMAIL_RATE_LIMIT = int(os.environ.get("REVLINE_EMAIL_RATE_LIMIT", "6000"
 REVLINE_API_RATE_LIMIT = int(os.environ.get("REVLINE_API_RATE_LIMIT", "600"))
 # The largest contact import file accepted (bytes).
 REVLINE_IMPORT_MAX_BYTES = int(os.environ.get("REVLINE_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
+# A running import (or dry run) that wrote nothing for this long lost its worker: the scheduler
+# queues it again, at most REVLINE_IMPORT_MAX_RESUMES times in a row, then marks it failed.
+REVLINE_IMPORT_STALL_MINUTES = int(os.environ.get("REVLINE_IMPORT_STALL_MINUTES", "10"))
+REVLINE_IMPORT_MAX_RESUMES = int(os.environ.get("REVLINE_IMPORT_MAX_RESUMES", "3"))
 # Number of reverse proxies in front of Revline whose X-Forwarded-For may be trusted.
 REVLINE_TRUSTED_PROXIES = int(os.environ.get("REVLINE_TRUSTED_PROXIES", "0"))
 

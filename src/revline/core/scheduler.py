@@ -48,6 +48,8 @@ JOBS = [
     Job("revline.webhooks.services.webhooks_deliver_due", 15, outbound=True),
     # Feedback themes are found again in the background when new feedback has arrived.
     Job("revline.feedback.services.themes_refresh_if_due", 600),
+    # Contact imports whose worker died (no chunk written for a while) are queued again.
+    Job("revline.people.import_services.contact_imports_resume_stalled", 60),
     # Stored answers to API writes with an Idempotency-Key are kept for a day.
     Job("revline.core.idempotency.idempotency_purge", 3600),
 ]

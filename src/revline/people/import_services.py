@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -49,6 +51,8 @@ from .models import (
     TimelineEvent,
     TimelineEventKind,
 )
+
+logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 1000  # dry run: rows between two progress updates (and cancel checks)
 # Import: rows per transaction, and the rows a stopped import may have to redo. Each commit
@@ -217,6 +221,8 @@ def contact_import_configure(
     imp.errors = []
     imp.failure = ""
     imp.finished_at = None
+    imp.progress_at = timezone.now()
+    imp.resume_count = 0
     imp.save()
     _enqueue("contact_import_check_task", imp.pk)
     return imp
@@ -237,7 +243,14 @@ def contact_import_start(*, actor: User, contact_import: ContactImport) -> Conta
         )
     imp.status = ImportStatus.IMPORTING
     imp.rows_done = imp.rows_created = imp.rows_updated = imp.rows_skipped = 0
-    imp.save(update_fields=["status", "rows_done", "rows_created", "rows_updated", "rows_skipped"])
+    imp.progress_at = timezone.now()
+    imp.resume_count = 0
+    imp.save(
+        update_fields=[
+            "status", "rows_done", "rows_created", "rows_updated", "rows_skipped", "progress_at",
+            "resume_count",
+        ]
+    )  # fmt: skip
     _enqueue("contact_import_run_task", imp.pk)
     return imp
 
@@ -253,6 +266,69 @@ def contact_import_cancel(*, actor: User, contact_import: ContactImport) -> Cont
     imp.finished_at = timezone.now()
     imp.save(update_fields=["status", "finished_at"])
     return imp
+
+
+# --- Stalled passes ------------------------------------------------------------------------------
+
+PASS_TASKS = {
+    ImportStatus.CHECKING: "contact_import_check_task",
+    ImportStatus.IMPORTING: "contact_import_run_task",
+}
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def _stall_reason(imp: ContactImport, *, minutes: int, resumes: int) -> str:
+    if imp.status == ImportStatus.CHECKING:
+        return (
+            f"The dry run stopped: the background worker made no progress for {minutes} minutes, "
+            f"even after {resumes} automatic restart{_s(resumes)}. Nothing was imported. Upload the file "
+            "again to retry, and ask an administrator to check the worker."
+        )
+    return (
+        f"The import stopped: the background worker wrote nothing for {minutes} minutes, even "
+        f"after {resumes} automatic resume{_s(resumes)}. The {imp.rows_done} rows written so far stay "
+        f"({imp.rows_created} created, {imp.rows_updated} updated, {imp.rows_skipped} skipped). "
+        "Upload the file again with “skip” to import the rest without duplicates, and ask an "
+        "administrator to check the worker."
+    )
+
+
+def contact_imports_resume_stalled(*, now: datetime | None = None) -> list[int]:
+    """The scheduler's job: queue again the passes (dry runs and imports) whose worker died,
+    seen as no progress for REVLINE_IMPORT_STALL_MINUTES; returns the ids queued again.
+
+    This is the manual re-queue done automatically: the same task, which continues after the
+    last chunk written (an import) or starts over (a dry run, which writes nothing). An import
+    resumed REVLINE_IMPORT_MAX_RESUMES times in a row without writing a chunk is marked failed
+    with the reason instead. Each change is conditional on the row as it was read, so progress
+    committed meanwhile by a worker that was only slow wins."""
+    now = now or timezone.now()
+    minutes = int(settings.REVLINE_IMPORT_STALL_MINUTES)
+    limit = int(settings.REVLINE_IMPORT_MAX_RESUMES)
+    cutoff = now - timedelta(minutes=minutes)
+    stale = Q(progress_at__lt=cutoff) | Q(progress_at__isnull=True, created_at__lt=cutoff)
+    resumed = []
+    for imp in ContactImport.objects.filter(stale, status__in=RUNNING).order_by("pk"):
+        unchanged = ContactImport.objects.filter(
+            stale, pk=imp.pk, status=imp.status, resume_count=imp.resume_count
+        )
+        with transaction.atomic():
+            if imp.resume_count >= limit:
+                reason = _stall_reason(imp, minutes=minutes, resumes=imp.resume_count)
+                if unchanged.update(
+                    status=ImportStatus.FAILED, failure=reason[:500], finished_at=now
+                ):
+                    logger.warning("Import %s failed: no progress after resumes", imp.pk)
+                continue
+            if not unchanged.update(resume_count=imp.resume_count + 1, progress_at=now):
+                continue
+            _enqueue(PASS_TASKS[ImportStatus(imp.status)], imp.pk)
+        logger.warning("Import %s made no progress for %s minutes: queued again", imp.pk, minutes)
+        resumed.append(imp.pk)
+    return resumed
 
 
 # --- The passes (run by the background worker) ----------------------------------------------------
@@ -385,7 +461,9 @@ def contact_import_check(*, import_id: int) -> None:
                 _clean_chunk(plan, chunk, report)
                 if broken is not None:
                     report.add(broken.line, str(broken))
-                ContactImport.objects.filter(pk=import_id).update(rows_done=report.total)
+                ContactImport.objects.filter(pk=import_id).update(
+                    rows_done=report.total, progress_at=timezone.now()
+                )
     except (parsing.ImportFileError, OSError) as exc:
         _fail(import_id, ImportStatus.CHECKING, str(exc))
         return
@@ -436,6 +514,7 @@ def contact_import_run(*, import_id: int) -> None:
             return parsing.read_ahead(items)
         return nullcontext(items)
 
+    done = imp.rows_done
     try:
         with (
             parsing.open_rows(Path(imp.file_path), imp.file_name) as rows,
@@ -448,7 +527,10 @@ def contact_import_run(*, import_id: int) -> None:
                     raise parsing.ImportFileError(
                         "The file has bad rows the dry run did not find; nothing more was written."
                     )
-                _write_chunk(writer, chunk.rows, import_id, chunk.total)
+                _write_chunk(writer, chunk.rows, import_id, chunk.total, after=done)
+                done = chunk.total
+    except _Superseded:
+        return
     except (parsing.ImportFileError, OSError) as exc:
         _fail(import_id, ImportStatus.IMPORTING, str(exc))
         return
@@ -625,20 +707,40 @@ def _insert_links(model: Any, column: str, links: list[tuple[int, int]]) -> None
         )
 
 
-def _write_chunk(writer: _Writer, rows: list[parsing.CleanRow], import_id: int, done: int) -> None:
-    """One transaction per chunk. On SQLite, a contact created meanwhile by someone else with
-    an email of the chunk breaks the unique index: the chunk is then tried once more, finding
-    it. (On PostgreSQL the insert itself skips such contacts: ON CONFLICT DO NOTHING.)"""
+class _Superseded(Exception):
+    """Another run of the same import wrote this chunk, or the import stopped meanwhile."""
+
+
+def _write_chunk(
+    writer: _Writer, rows: list[parsing.CleanRow], import_id: int, done: int, *, after: int
+) -> None:
+    """One transaction per chunk, the rows after the first `after` rows of the file.
+
+    The chunk first claims the import's row: only while the import is still importing with
+    `after` rows done. A second run of the same import (a resumed one whose first worker was
+    only slow) waits for that lock and then finds the chunk written, so every row is written
+    once whatever runs at the same time; the run that lost raises _Superseded.
+
+    On SQLite, a contact created meanwhile by someone else with an email of the chunk breaks
+    the unique index: the chunk is then tried once more, finding it. (On PostgreSQL the insert
+    itself skips such contacts: ON CONFLICT DO NOTHING.)"""
     for attempt in (1, 2):
         counts = (writer.created, writer.updated, writer.skipped)
         try:
             with transaction.atomic():
+                claimed = ContactImport.objects.filter(
+                    pk=import_id, status=ImportStatus.IMPORTING, rows_done=after
+                ).update(progress_at=timezone.now())
+                if not claimed:
+                    raise _Superseded
                 writer.write(rows)
                 ContactImport.objects.filter(pk=import_id).update(
                     rows_done=done,
                     rows_created=writer.created,
                     rows_updated=writer.updated,
                     rows_skipped=writer.skipped,
+                    progress_at=timezone.now(),
+                    resume_count=0,
                 )
             return
         except IntegrityError:

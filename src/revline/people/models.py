@@ -246,6 +246,13 @@ class ContactImport(models.Model):
     rows_bad = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
     failure = models.CharField(max_length=500, blank=True)
+    # The heartbeat of a running pass: set when it starts, at each chunk it commits and when the
+    # scheduler resumes it. A pass whose heartbeat is older than REVLINE_IMPORT_STALL_MINUTES
+    # lost its worker and is resumed, at most REVLINE_IMPORT_MAX_RESUMES times in a row.
+    progress_at = models.DateTimeField(null=True, blank=True)
+    resume_count = models.PositiveSmallIntegerField(
+        default=0, help_text="Automatic resumes since the last chunk written"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
