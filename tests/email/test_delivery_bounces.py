@@ -27,7 +27,7 @@ from revline.email.models import (
 )
 
 from .delivery_factories import make_contact, make_send
-from .delivery_imap_server import Mailbox, imap_server
+from .delivery_imap_server import Mailbox, TlsFiles, imap_server, make_tls_files
 
 SAMPLES = Path(__file__).parent / "dsn_samples"
 SECRET = "s3cret-path-part-0123456789"
@@ -374,3 +374,126 @@ def test_the_command_fails_clearly_on_a_wrong_password_or_a_missing_variable(db,
 
     assert box.seen == set()
     assert not DeliveryEvent.objects.exists()
+
+
+# --- IMAP over TLS -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory) -> TlsFiles:
+    return make_tls_files(tmp_path_factory.mktemp("imap-tls"))
+
+
+def bounce_box() -> Mailbox:
+    box = Mailbox(user="bounces", password="pw")
+    box.add(sample("postfix_hard_bounce.eml").replace(b"\n", b"\r\n"))
+    return box
+
+
+@pytest.mark.parametrize(
+    ("mode", "option"), [("tls", "--ssl"), ("starttls", "--starttls")], ids=["imaps", "starttls"]
+)
+def test_the_command_reads_bounces_over_tls_trusting_a_private_ca(
+    db, monkeypatch, tls_files, mode, option
+):
+    # Given a bounce in a mailbox served over TLS with a certificate of a private CA
+    make_send(make_contact("nobody@example.net"), message_id="<revline.postfix-1@example.org>")
+    box = bounce_box()
+    monkeypatch.setenv("BOUNCE_PW", "pw")
+    out = StringIO()
+
+    # When the command reads it, trusting that CA
+    with imap_server(box, **{mode: tls_files.server_context()}) as (_, port):
+        call_command(
+            "email_bounces",
+            "--host", "localhost", "--port", str(port), "--user", "bounces",
+            "--password-env", "BOUNCE_PW", option, "--ca-file", str(tls_files.ca),
+            stdout=out,
+        )  # fmt: skip
+
+    # Then it logged in over TLS, recorded the bounce and suppressed the address
+    assert box.logins == ["TLSv1.3"]
+    assert out.getvalue().strip() == (
+        "1 message(s) read, 1 report(s), 1 new bounce/complaint/delivery event(s)."
+    )
+    assert box.seen == {101}
+    assert list(DeliveryEvent.objects.values_list("kind", "address", "source")) == [
+        ("hard_bounce", "nobody@example.net", "imap")
+    ]
+    assert list(Suppression.objects.values_list("address", "reason")) == [
+        ("nobody@example.net", "hard_bounce")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mode", "option"), [("tls", "--ssl"), ("starttls", "--starttls")], ids=["imaps", "starttls"]
+)
+def test_a_certificate_of_an_untrusted_ca_is_refused_before_the_password_is_sent(
+    db, monkeypatch, tls_files, mode, option
+):
+    # Given the same server, but the command trusts only the system's CAs
+    box = bounce_box()
+    monkeypatch.setenv("BOUNCE_PW", "pw")
+
+    with (
+        imap_server(box, **{mode: tls_files.server_context()}) as (_, port),
+        pytest.raises(CommandError, match="CERTIFICATE_VERIFY_FAILED"),
+    ):
+        call_command(
+            "email_bounces",
+            "--host", "localhost", "--port", str(port), "--user", "bounces",
+            "--password-env", "BOUNCE_PW", option,
+        )  # fmt: skip
+
+    # Then nothing was logged in, read or recorded
+    assert box.logins == []
+    assert box.seen == set()
+    assert not DeliveryEvent.objects.exists()
+    assert not Suppression.objects.exists()
+
+
+def test_a_host_name_the_certificate_does_not_name_is_refused(db, monkeypatch, tls_files):
+    # Given a certificate for "localhost", reached as 127.0.0.1
+    box = bounce_box()
+    monkeypatch.setenv("BOUNCE_PW", "pw")
+
+    with (
+        imap_server(box, tls=tls_files.server_context()) as (_, port),
+        pytest.raises(CommandError, match="CERTIFICATE_VERIFY_FAILED"),
+    ):
+        call_command(
+            "email_bounces",
+            "--host", "127.0.0.1", "--port", str(port), "--user", "bounces",
+            "--password-env", "BOUNCE_PW", "--ca-file", str(tls_files.ca),
+        )  # fmt: skip
+
+    assert box.logins == []
+    assert not Suppression.objects.exists()
+
+
+def test_starttls_is_refused_by_a_server_that_does_not_offer_it(db, monkeypatch, tls_files):
+    box = bounce_box()
+    monkeypatch.setenv("BOUNCE_PW", "pw")
+
+    with (
+        imap_server(box) as (host, port),
+        pytest.raises(CommandError, match=r"^IMAP: TLS not supported by server$"),
+    ):
+        call_command(
+            "email_bounces",
+            "--host", host, "--port", str(port), "--user", "bounces",
+            "--password-env", "BOUNCE_PW", "--starttls", "--ca-file", str(tls_files.ca),
+        )  # fmt: skip
+
+    assert box.logins == []
+    assert box.seen == set()
+
+
+def test_ca_file_options_are_checked(db, monkeypatch, tmp_path):
+    monkeypatch.setenv("BOUNCE_PW", "pw")
+    base = ["email_bounces", "--host", "localhost", "--user", "u", "--password-env", "BOUNCE_PW"]
+
+    with pytest.raises(CommandError, match=r"^--ca-file needs TLS: drop --no-ssl, or add"):
+        call_command(*base, "--no-ssl", "--ca-file", str(tmp_path))
+    with pytest.raises(CommandError, match=r"^--ca-file: no such file: "):
+        call_command(*base, "--ca-file", str(tmp_path / "missing.pem"))

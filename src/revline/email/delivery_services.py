@@ -4,6 +4,7 @@ bounce and complaint processing, double opt-in, and topics."""
 import contextlib
 import imaplib
 import logging
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -585,18 +586,27 @@ def bounce_mailbox_process(
     folder: str = "INBOX",
     port: int | None = None,
     use_ssl: bool = True,
+    starttls: bool = False,
+    ca_file: str | None = None,
     limit: int = 500,
 ) -> MailboxResult:
     """Read up to `limit` unseen messages of a bounce mailbox, process every DSN and ARF report
     among them, and mark each message seen once processed (a message whose processing fails
-    stays unseen for the next run). Use a mailbox that receives only bounces."""
+    stays unseen for the next run). Use a mailbox that receives only bounces.
+
+    TLS: `use_ssl` (port 993) or `starttls` (port 143, upgraded before logging in; refused if
+    the server does not offer it). The server's certificate and host name are verified against
+    the system's CAs, or only against the CA certificates of `ca_file` (a private CA)."""
     result = MailboxResult()
     client: imaplib.IMAP4
-    if use_ssl:
-        client = imaplib.IMAP4_SSL(host, port or 993, timeout=30)
+    tls = ssl.create_default_context(cafile=ca_file) if use_ssl or starttls else None
+    if use_ssl and not starttls:
+        client = imaplib.IMAP4_SSL(host, port or 993, ssl_context=tls, timeout=30)
     else:
         client = imaplib.IMAP4(host, port or 143, timeout=30)
     try:
+        if starttls:
+            _imap_ok(client.starttls(ssl_context=tls), "STARTTLS")
         _imap_ok(client.login(user, password), "LOGIN")
         _imap_ok(client.select(_imap_quote(folder)), f"SELECT {folder}")
         found = _imap_ok(client.uid("SEARCH", "UNSEEN"), "SEARCH")

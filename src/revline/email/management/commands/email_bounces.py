@@ -1,7 +1,8 @@
 """Read a bounce mailbox over IMAP and process its bounce and complaint reports.
 
     revline email_bounces --host imap.example.com --user bounces@example.com \
-        --password-env BOUNCE_PASSWORD [--folder INBOX] [--ssl | --no-ssl] [--port 993]
+        --password-env BOUNCE_PASSWORD [--folder INBOX] [--ssl | --starttls | --no-ssl] \
+        [--port 993] [--ca-file /etc/revline/imap-ca.pem]
 
 Run it every few minutes (cron or a systemd timer).
 """
@@ -36,6 +37,18 @@ class Command(BaseCommand):
             default=True,
             help="Use IMAP over TLS (default; --no-ssl for a local test server only)",
         )
+        parser.add_argument(
+            "--starttls",
+            action="store_true",
+            help="Connect in plain text (default port 143) and switch to TLS with STARTTLS "
+            "before logging in; stops if the server does not offer it",
+        )
+        parser.add_argument(
+            "--ca-file",
+            default=None,
+            help="PEM file of the CA certificate(s) that signed the server's certificate (a "
+            "private CA); default: the system's CAs",
+        )
         parser.add_argument("--limit", type=int, default=500, help="Messages per run (500)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -44,6 +57,11 @@ class Command(BaseCommand):
             raise CommandError(f"The environment variable {options['password_env']} is not set.")
         if options["limit"] < 1:
             raise CommandError("--limit must be at least 1.")
+        ca_file = options["ca_file"]
+        if ca_file and not (options["ssl"] or options["starttls"]):
+            raise CommandError("--ca-file needs TLS: drop --no-ssl, or add --starttls.")
+        if ca_file and not os.path.isfile(ca_file):
+            raise CommandError(f"--ca-file: no such file: {ca_file}")
         try:
             result = bounce_mailbox_process(
                 host=options["host"],
@@ -52,6 +70,8 @@ class Command(BaseCommand):
                 password=password,
                 folder=options["folder"],
                 use_ssl=options["ssl"],
+                starttls=options["starttls"],
+                ca_file=ca_file,
                 limit=options["limit"],
             )
         except (imaplib.IMAP4.error, OSError) as exc:
