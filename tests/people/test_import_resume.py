@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from revline.core.scheduler import JOBS
 from revline.people import import_services
@@ -236,3 +238,74 @@ def test_a_slow_worker_and_a_resumed_one_write_each_row_once(marketer, capture, 
     assert state(imp) == ("done", 7, 7, 0, 0)
     assert sorted(Contact.objects.values_list("email", flat=True)) == EMAILS_7
     assert TimelineEvent.objects.filter(kind="contact_created").count() == 7
+
+
+# --- with the real database task queue ----------------------------------------------------------
+
+
+@pytest.fixture
+def database_queue(settings, monkeypatch):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    # The worker drops connections outside autocommit; here the whole test is one transaction.
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
+
+
+def test_an_import_waiting_behind_a_busy_worker_is_neither_resumed_nor_failed(
+    marketer, capture, clock, database_queue
+):
+    # Given an import whose task waits in the queue while the only worker is busy for an hour
+    imp = started_in_queue(marketer, capture)
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+
+    # When the scheduler runs every ten minutes of that hour
+    for minutes in range(11, 71, 10):
+        clock.move_to(T0 + timedelta(minutes=minutes))
+        with capture(execute=True) as callbacks:
+            assert import_services.contact_imports_resume_stalled() == []
+        assert callbacks == []
+
+    # Then the import still waits, unchanged, with its one task
+    assert state(imp) == ("importing", 0, 0, 0, 0)
+    assert DBTaskResult.objects.count() == 1
+
+    # And when the worker is free, it imports every row once
+    work_off_the_queue()
+    assert state(imp) == ("done", 7, 7, 0, 0)
+    assert sorted(Contact.objects.values_list("email", flat=True)) == EMAILS_7
+
+
+def test_a_pass_taken_by_a_worker_that_died_is_resumed_with_the_database_queue(
+    marketer, capture, clock, database_queue
+):
+    # Given an import whose task a worker took (status RUNNING) and then died with
+    imp = started_in_queue(marketer, capture)
+    DBTaskResult.objects.update(status="RUNNING", started_at=T0, worker_ids=["dead"])
+
+    # When the scheduler runs after the stall window
+    clock.move_to(T0 + timedelta(minutes=11))
+    with capture(execute=True):
+        resumed = import_services.contact_imports_resume_stalled()
+
+    # Then the pass is queued again (a second task) and a worker finishes it
+    assert resumed == [imp.pk]
+    assert state(imp) == ("importing", 0, 0, 0, 1)
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+    work_off_the_queue()
+    assert state(imp) == ("done", 7, 7, 0, 0)
+
+
+def started_in_queue(user, capture) -> ContactImport:
+    """An import of ROWS_7 checked by a worker, then started: its pass waits in the queue."""
+    imp = check(user, upload(user, ROWS_7), capture)
+    work_off_the_queue()
+    DBTaskResult.objects.all().delete()
+    with capture(execute=True):
+        import_services.contact_import_start(actor=user, contact_import=imp)
+    imp.refresh_from_db()
+    return imp
+
+
+def work_off_the_queue() -> None:
+    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0")

@@ -29,6 +29,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from revline.core import permissions
 from revline.core.models import User
@@ -296,6 +298,25 @@ def _stall_reason(imp: ContactImport, *, minutes: int, resumes: int) -> str:
     )
 
 
+def _passes_waiting_for_a_worker() -> set[tuple[str, int]]:
+    """(task name, import id) of the passes still queued, not yet taken by any worker.
+
+    Only the database task queue can tell; a pass waiting there behind a long job (a big send,
+    another import) has not stalled, however long it waits. Other queues report nothing."""
+    from . import import_tasks
+
+    tasks = {name: getattr(import_tasks, name) for name in PASS_TASKS.values()}
+    if not all(isinstance(task.get_backend(), DatabaseBackend) for task in tasks.values()):
+        return set()
+    names = {task.module_path: name for name, task in tasks.items()}
+    waiting = DBTaskResult.objects.filter(status="READY", task_path__in=names)
+    return {
+        (names[path], call["args"][0])
+        for path, call in waiting.values_list("task_path", "args_kwargs")
+        if call.get("args")
+    }
+
+
 def contact_imports_resume_stalled(*, now: datetime | None = None) -> list[int]:
     """The scheduler's job: queue again the passes (dry runs and imports) whose worker died,
     seen as no progress for REVLINE_IMPORT_STALL_MINUTES; returns the ids queued again.
@@ -303,15 +324,20 @@ def contact_imports_resume_stalled(*, now: datetime | None = None) -> list[int]:
     This is the manual re-queue done automatically: the same task, which continues after the
     last chunk written (an import) or starts over (a dry run, which writes nothing). An import
     resumed REVLINE_IMPORT_MAX_RESUMES times in a row without writing a chunk is marked failed
-    with the reason instead. Each change is conditional on the row as it was read, so progress
-    committed meanwhile by a worker that was only slow wins."""
+    with the reason instead. A pass still waiting in the queue for a busy worker is left alone.
+    Each change is conditional on the row as it was read, so progress committed meanwhile by a
+    worker that was only slow wins."""
     now = now or timezone.now()
     minutes = int(settings.REVLINE_IMPORT_STALL_MINUTES)
     limit = int(settings.REVLINE_IMPORT_MAX_RESUMES)
     cutoff = now - timedelta(minutes=minutes)
     stale = Q(progress_at__lt=cutoff) | Q(progress_at__isnull=True, created_at__lt=cutoff)
     resumed = []
-    for imp in ContactImport.objects.filter(stale, status__in=RUNNING).order_by("pk"):
+    candidates = list(ContactImport.objects.filter(stale, status__in=RUNNING).order_by("pk"))
+    waiting = _passes_waiting_for_a_worker() if candidates else set()
+    for imp in candidates:
+        if (PASS_TASKS[ImportStatus(imp.status)], imp.pk) in waiting:
+            continue
         unchanged = ContactImport.objects.filter(
             stale, pk=imp.pk, status=imp.status, resume_count=imp.resume_count
         )
