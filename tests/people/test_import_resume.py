@@ -276,6 +276,26 @@ def test_an_import_waiting_behind_a_busy_worker_is_neither_resumed_nor_failed(
     assert sorted(Contact.objects.values_list("email", flat=True)) == EMAILS_7
 
 
+def test_the_import_page_says_the_import_waits_for_the_worker_until_a_worker_takes_it(
+    client, marketer, capture, database_queue
+):
+    # Given an import whose pass waits in the database queue
+    imp = started_in_queue(marketer, capture)
+    client.force_login(marketer)
+    waiting = "Waiting for the background worker, which is busy with other work"
+
+    # Then its page and the polled progress say it waits
+    assert waiting in client.get(reverse("people:import", args=[imp.pk])).content.decode()
+    progress = client.get(reverse("people:import_progress", args=[imp.pk]))
+    assert waiting in progress.content.decode()
+
+    # And once a worker took it (running, no row written yet) they no longer do
+    DBTaskResult.objects.update(status="RUNNING", worker_ids=["busy"])
+    progress = client.get(reverse("people:import_progress", args=[imp.pk]))
+    assert waiting not in progress.content.decode()
+    assert "0 of 7 rows" in progress.content.decode()
+
+
 def test_a_pass_taken_by_a_worker_that_died_is_resumed_with_the_database_queue(
     marketer, capture, clock, database_queue
 ):

@@ -4,12 +4,14 @@ from collections.abc import Collection
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from revline.core.listing import Column, Listing, build_listing
 from revline.core.models import User
 
 from . import selectors
-from .models import Company, Contact, ContactImport
+from .models import Company, Contact, ContactImport, ImportStatus
 
 IMPORT_COLUMNS = (
     Column("file", "File", "file_name"),
@@ -53,3 +55,35 @@ def company_export_queryset(
     listing = selectors.company_listing(request, viewer=viewer, skip_filters=skip_filters)
     queryset: QuerySet[Company] = listing.page.paginator.object_list  # type: ignore[assignment]
     return queryset
+
+
+# The background task that runs each pass of an import (people.import_tasks).
+PASS_TASKS = {
+    ImportStatus.CHECKING: "contact_import_check_task",
+    ImportStatus.IMPORTING: "contact_import_run_task",
+}
+
+
+def import_passes_waiting() -> set[tuple[str, int]]:
+    """(task name, import id) of the passes still queued, not yet taken by any worker.
+
+    Only the database task queue can tell; a pass waiting there behind a long job (a big send,
+    another import) has not stalled, however long it waits. Other queues report nothing."""
+    from . import import_tasks
+
+    tasks = {name: getattr(import_tasks, name) for name in PASS_TASKS.values()}
+    if not all(isinstance(task.get_backend(), DatabaseBackend) for task in tasks.values()):
+        return set()
+    names = {task.module_path: name for name, task in tasks.items()}
+    waiting = DBTaskResult.objects.filter(status="READY", task_path__in=names)
+    return {
+        (names[path], call["args"][0])
+        for path, call in waiting.values_list("task_path", "args_kwargs")
+        if call.get("args")
+    }
+
+
+def import_waiting_for_worker(imp: ContactImport) -> bool:
+    """Whether this import's running pass is still queued, not yet taken by a worker."""
+    task_name = PASS_TASKS.get(ImportStatus(imp.status))
+    return task_name is not None and (task_name, imp.pk) in import_passes_waiting()

@@ -29,8 +29,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django_tasks_db.backend import DatabaseBackend
-from django_tasks_db.models import DBTaskResult
 
 from revline.core import permissions
 from revline.core.models import User
@@ -39,6 +37,7 @@ from revline.leads.models import LifecycleTransition, TransitionCause
 from revline.leads.services import lifecycle_rank
 
 from . import import_parsing as parsing
+from . import import_selectors
 from .models import (
     Company,
     ConsentRecord,
@@ -272,11 +271,6 @@ def contact_import_cancel(*, actor: User, contact_import: ContactImport) -> Cont
 
 # --- Stalled passes ------------------------------------------------------------------------------
 
-PASS_TASKS = {
-    ImportStatus.CHECKING: "contact_import_check_task",
-    ImportStatus.IMPORTING: "contact_import_run_task",
-}
-
 
 def _s(count: int) -> str:
     return "" if count == 1 else "s"
@@ -298,25 +292,6 @@ def _stall_reason(imp: ContactImport, *, minutes: int, resumes: int) -> str:
     )
 
 
-def _passes_waiting_for_a_worker() -> set[tuple[str, int]]:
-    """(task name, import id) of the passes still queued, not yet taken by any worker.
-
-    Only the database task queue can tell; a pass waiting there behind a long job (a big send,
-    another import) has not stalled, however long it waits. Other queues report nothing."""
-    from . import import_tasks
-
-    tasks = {name: getattr(import_tasks, name) for name in PASS_TASKS.values()}
-    if not all(isinstance(task.get_backend(), DatabaseBackend) for task in tasks.values()):
-        return set()
-    names = {task.module_path: name for name, task in tasks.items()}
-    waiting = DBTaskResult.objects.filter(status="READY", task_path__in=names)
-    return {
-        (names[path], call["args"][0])
-        for path, call in waiting.values_list("task_path", "args_kwargs")
-        if call.get("args")
-    }
-
-
 def contact_imports_resume_stalled(*, now: datetime | None = None) -> list[int]:
     """The scheduler's job: queue again the passes (dry runs and imports) whose worker died,
     seen as no progress for REVLINE_IMPORT_STALL_MINUTES; returns the ids queued again.
@@ -334,9 +309,9 @@ def contact_imports_resume_stalled(*, now: datetime | None = None) -> list[int]:
     stale = Q(progress_at__lt=cutoff) | Q(progress_at__isnull=True, created_at__lt=cutoff)
     resumed = []
     candidates = list(ContactImport.objects.filter(stale, status__in=RUNNING).order_by("pk"))
-    waiting = _passes_waiting_for_a_worker() if candidates else set()
+    waiting = import_selectors.import_passes_waiting() if candidates else set()
     for imp in candidates:
-        if (PASS_TASKS[ImportStatus(imp.status)], imp.pk) in waiting:
+        if (import_selectors.PASS_TASKS[ImportStatus(imp.status)], imp.pk) in waiting:
             continue
         unchanged = ContactImport.objects.filter(
             stale, pk=imp.pk, status=imp.status, resume_count=imp.resume_count
@@ -351,7 +326,7 @@ def contact_imports_resume_stalled(*, now: datetime | None = None) -> list[int]:
                 continue
             if not unchanged.update(resume_count=imp.resume_count + 1, progress_at=now):
                 continue
-            _enqueue(PASS_TASKS[ImportStatus(imp.status)], imp.pk)
+            _enqueue(import_selectors.PASS_TASKS[ImportStatus(imp.status)], imp.pk)
         logger.warning("Import %s made no progress for %s minutes: queued again", imp.pk, minutes)
         resumed.append(imp.pk)
     return resumed

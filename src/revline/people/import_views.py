@@ -111,6 +111,7 @@ def _render_import(
         "form": form,
         "can_change": can_change_import(user, imp),
         "running": imp.status in RUNNING,
+        "waiting": imp.status in RUNNING and import_selectors.import_waiting_for_worker(imp),
         "more_errors": max(0, imp.rows_bad - len(imp.errors)),
         "good_rows": imp.rows_total - imp.rows_bad,
     }
@@ -177,7 +178,12 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     _people_user(request)
     imp = _import_or_404(pk)
     running = imp.status in RUNNING
-    response = render(request, "people/import_progress.html", {"imp": imp, "running": running})
+    waiting = running and import_selectors.import_waiting_for_worker(imp)
+    response = render(
+        request,
+        "people/import_progress.html",
+        {"imp": imp, "running": running, "waiting": waiting},
+    )
     if not running and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"
     return response
