@@ -145,6 +145,7 @@ CRUD_ROUTES = {
     "/contacts": "/contacts/{contact_id}",
     "/companies": "/companies/{company_id}",
     "/campaigns": "/campaigns/{campaign_id}",
+    "/campaigns/{campaign_id}/links": "/campaigns/{campaign_id}/links/{link_id}",
     "/content/items": "/content/items/{item_id}",
     "/content/landing-pages": "/content/landing-pages/{page_id}",
     "/content/forms": "/content/forms/{form_id}",
@@ -206,6 +207,15 @@ def test_openapi_document_covers_every_entity(client):
         assert "get" in paths.get(collection, set()), collection
         assert "get" in paths.get(item, set()), item
     assert {"get", "patch"} <= paths["/workspace"]
+    # Deal files and links: added (JSON link or multipart upload), listed, downloaded, deleted.
+    assert {"get", "post"} <= paths["/deals/{deal_id}/attachments"]
+    assert {"post"} <= paths["/deals/{deal_id}/attachments/upload"]
+    assert {"delete"} <= paths["/deals/{deal_id}/attachments/{attachment_id}"]
+    assert {"get"} <= paths["/deals/{deal_id}/attachments/{attachment_id}/file"]
+    # The weekly digest: the caller's own, and everyone's for admins.
+    assert {"get", "put", "delete"} <= paths["/me/digest"]
+    assert {"get"} <= paths["/digest-subscriptions"]
+    assert {"put", "delete"} <= paths["/digest-subscriptions/{user_id}"]
     assert {"get", "patch"} <= paths["/lead-settings"]
     assert schema["components"]["securitySchemes"] == {
         "BearerToken": {"type": "http", "scheme": "bearer"}

@@ -45,6 +45,7 @@ PARAM_MODELS = {
     "item_id": "sales.PlaybookItem",
     "member_id": "sales.DealContact",
     "attachment_id": "sales.DealAttachment",
+    "link_id": "tracking.TrackedLink",
     "template_id": "email.EmailTemplate",
     "step_id": "email.SequenceStep",
     "import_id": "people.ContactImport",
@@ -134,8 +135,11 @@ def _real_ids(case: Any, world: dict[str, Any]) -> None:
     suppress_health_check=list(HealthCheck),
     derandomize=True,
 )
-def test_api_answers_within_its_schema(case: Any, fuzz_world: Any, settings: Any) -> None:
+def test_api_answers_within_its_schema(
+    case: Any, fuzz_world: Any, settings: Any, tmp_path: Any
+) -> None:
     settings.REVLINE_API_RATE_LIMIT = 10**9
+    settings.MEDIA_ROOT = tmp_path / "media"  # uploaded deal files stay out of the data dir
     _real_ids(case, fuzz_world)
     case.call_and_validate(
         headers={"Authorization": f"Bearer {fuzz_world['token']}"},

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -85,6 +85,30 @@ def digest_unsubscribe(*, actor: User, user: User) -> bool:
     return bool(
         DigestSubscription.objects.filter(user=user, is_active=True).update(is_active=False)
     )
+
+
+def digest_subscription_of(user: User) -> DigestSubscription | None:
+    """The user's active subscription, if any (an unsubscribed row counts as none)."""
+    return DigestSubscription.objects.filter(user=user, is_active=True).first()
+
+
+def digest_subscriptions_for(
+    actor: User, *, q: str = "", weekday: int | None = None
+) -> QuerySet[DigestSubscription]:
+    """Active subscriptions, by user name: every one for an admin, only their own otherwise."""
+    rows = DigestSubscription.objects.filter(is_active=True).select_related("user")
+    if not permissions.is_admin(actor):
+        rows = rows.filter(user=actor)
+    if q:
+        rows = rows.filter(
+            Q(user__username__icontains=q)
+            | Q(user__email__icontains=q)
+            | Q(user__first_name__icontains=q)
+            | Q(user__last_name__icontains=q)
+        )
+    if weekday is not None:
+        rows = rows.filter(weekday=weekday)
+    return rows.order_by("user__username", "pk")
 
 
 # ---------------------------------------------------------------- content

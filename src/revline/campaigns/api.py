@@ -13,12 +13,18 @@ from ninja.pagination import paginate
 
 from revline.content.models import LandingPage
 from revline.core import permissions
-from revline.core.api_support import active_user_or_422, api_user, related_or_422, split_relations
+from revline.core.api_support import (
+    active_user_or_422,
+    api_user,
+    related_or_422,
+    split_relations,
+    state_conflict,
+)
 from revline.core.models import User
 from revline.core.schemas import ErrorOut, LimitOffset
 from revline.quotes.models import Product
 from revline.tracking.models import TrackedLink
-from revline.tracking.services import link_create, redirect_url
+from revline.tracking.services import link_create, link_delete, link_update, redirect_url
 
 from . import creative_selectors, creative_services, selectors, services
 from .models import AdSpend, Campaign, Creative, SpendImport
@@ -38,6 +44,7 @@ from .schemas import (
     CreativePatch,
     LinkIn,
     LinkOut,
+    LinkPatch,
     SpendImportFilters,
     SpendImportOut,
 )
@@ -197,6 +204,53 @@ def create_link(request: HttpRequest, campaign_id: int, payload: LinkIn) -> Any:
     campaign = get_object_or_404(Campaign.objects.all(), pk=campaign_id)
     link = link_create(actor=actor, campaign=campaign, **payload.model_dump())
     return Status(201, _link_out(link))
+
+
+def _link(campaign_id: int, link_id: int) -> TrackedLink:
+    return get_object_or_404(
+        TrackedLink.objects.select_related("campaign"), pk=link_id, campaign_id=campaign_id
+    )
+
+
+@router.get(
+    "/campaigns/{int:campaign_id}/links/{int:link_id}",
+    response={200: LinkOut, 404: ErrorOut},
+    summary="One tracked link of the campaign",
+)
+def get_link(request: HttpRequest, campaign_id: int, link_id: int) -> Any:
+    return _link_out(_link(campaign_id, link_id))
+
+
+@router.patch(
+    "/campaigns/{int:campaign_id}/links/{int:link_id}",
+    response={200: LinkOut, **ERRORS},
+    summary="Change a tracked link's label, destination, UTM overrides or whether it redirects",
+    description="The token, and so the published `url`, never changes. A creative's link keeps "
+    "the destination and utm_content its creative set, and a link with recorded clicks keeps "
+    "its utm_content and utm_term: changing them answers 422 naming the field.",
+)
+def update_link(request: HttpRequest, campaign_id: int, link_id: int, payload: LinkPatch) -> Any:
+    actor = _marketer(request)
+    link = _link(campaign_id, link_id)
+    updated = link_update(actor=actor, link=link, **payload.model_dump(exclude_unset=True))
+    return _link_out(_link(campaign_id, updated.pk))
+
+
+@router.delete(
+    "/campaigns/{int:campaign_id}/links/{int:link_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Delete a tracked link without recorded clicks (otherwise deactivate it)",
+    description="A link with recorded clicks, or the call to action of a creative, answers 409: "
+    "set `is_active` to false instead, which stops the redirect and keeps the history.",
+)
+def delete_link(request: HttpRequest, campaign_id: int, link_id: int) -> Any:
+    actor = _marketer(request)
+    link = _link(campaign_id, link_id)
+    try:
+        link_delete(actor=actor, link=link)
+    except ValidationError as exc:
+        return state_conflict(exc)
+    return Status(204, None)
 
 
 def _spend_out(row: AdSpend) -> dict[str, Any]:

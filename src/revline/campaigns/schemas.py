@@ -171,6 +171,20 @@ class LinkIn(InputSchema):
     utm_term: Text100 = Field("", description="Overrides the campaign's utm_term")
 
 
+class LinkPatch(PatchSchema):
+    """Only the fields sent are changed; the token (the published address) never changes. A
+    creative's link keeps its destination and utm_content; a link with recorded clicks keeps its
+    utm_content and utm_term."""
+
+    model_config = example({"label": "Newsletter CTA (May)", "is_active": False})
+
+    label: Text200 | None = None
+    destination_url: Url | None = Field(None, description="An http(s) address")
+    utm_content: Text100 | None = None
+    utm_term: Text100 | None = None
+    is_active: bool | None = Field(None, description="false stops the redirect (the link 404s)")
+
+
 class LinkOut(Schema):
     id: int
     campaign_id: int

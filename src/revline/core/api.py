@@ -162,6 +162,8 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 # Each router's area: a token's scopes are `<area>:read` / `<area>:write` (see api_scopes.py).
 def register_routers() -> None:
     from revline.analytics.api import router as analytics_router
+    from revline.analytics.digest_api import me_router as digest_me_router
+    from revline.analytics.digest_api import router as digest_router
     from revline.analytics.experiment_api import router as experiments_router
     from revline.audit.api import router as audit_router
     from revline.campaigns.api import router as campaigns_router
@@ -193,6 +195,7 @@ def register_routers() -> None:
     for area, router in [
         ("me", core_router),
         ("me", notifications_router),
+        ("me", digest_me_router),
         ("people", people_router),
         ("privacy", privacy_router),
         ("marketing", campaigns_router),
@@ -209,6 +212,7 @@ def register_routers() -> None:
         ("sales", competitors_router),
         ("leads", leads_router),
         ("analytics", analytics_router),
+        ("analytics", digest_router),
         ("analytics", experiments_router),
         ("analytics", experiments_app_router),
         ("research", surveys_router),

@@ -2,8 +2,10 @@
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -37,6 +39,32 @@ def request_fingerprint(*, method: str, path: str, query: str, body: bytes) -> s
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()
+
+
+def multipart_digest(
+    fields: Iterable[tuple[str, list[str]]], files: Iterable[tuple[str, list[Any]]]
+) -> bytes:
+    """What a multipart body is fingerprinted by: its fields and its files' names and bytes.
+    Uploads (up to 10 MB) are larger than Django lets `request.body` hold in memory."""
+    digest = hashlib.sha256()
+
+    def add(part: bytes) -> None:
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+
+    for name, values in sorted(fields):
+        for value in values:
+            add(name.encode())
+            add(value.encode())
+    for name, uploads in sorted(files, key=lambda item: item[0]):
+        for upload in uploads:
+            add(name.encode())
+            add((upload.name or "").encode())
+            add(str(upload.size).encode())
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+    return digest.hexdigest().encode()
 
 
 def idempotency_begin(

@@ -1,7 +1,9 @@
 from collections.abc import Callable
 
+from django.core.exceptions import SuspiciousOperation
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 
 from . import idempotency
 from .services import api_token_lookup
@@ -52,11 +54,18 @@ class ApiIdempotencyMiddleware:
         token = api_token_lookup(raw=raw.strip()) if scheme.lower() == "bearer" else None
         if token is None:
             return self.get_response(request)
+        if request.content_type == "multipart/form-data":
+            try:
+                body = idempotency.multipart_digest(request.POST.lists(), request.FILES.lists())
+            except (MultiPartParserError, SuspiciousOperation):
+                return self.get_response(request)  # the API answers the malformed body itself
+        else:
+            body = request.body
         fingerprint = idempotency.request_fingerprint(
             method=request.method,
             path=request.path,
             query=request.META.get("QUERY_STRING", ""),
-            body=request.body,
+            body=body,
         )
         try:
             claimed = idempotency.idempotency_begin(

@@ -1,5 +1,6 @@
 """API schemas for pipelines, deals and activities."""
 
+import os
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -318,12 +319,20 @@ class DealContactPatch(InputSchema):
 
 
 class AttachmentOut(Schema):
+    """A link (`kind` "link": `url` is the address; the file fields are null) or an uploaded
+    file (`kind` "file": name, size and type, fetched from `download_path` with the token)."""
+
     id: int
     title: str
     kind: Literal["link", "file"]
     url: str = Field(description="The link, or the file's download page in the app")
-    size: int
-    content_type: str
+    file_name: str | None = Field(description="The stored file's name; null for a link")
+    size: int = Field(description="Bytes of the file; 0 for a link")
+    content_type: str = Field(description="The file's media type; empty for a link")
+    download_path: str | None = Field(
+        description="API path that streams the file; null for a link",
+        examples=["/api/v1/deals/12/attachments/7/file"],
+    )
     added_by: UserRef | None
     created_at: datetime
 
@@ -336,6 +345,16 @@ class AttachmentOut(Schema):
         if obj.file:
             return reverse("sales:deal_attachment_download", args=[obj.deal_id, obj.pk])
         return str(obj.url)
+
+    @staticmethod
+    def resolve_file_name(obj: Any) -> str | None:
+        return os.path.basename(obj.file.name) if obj.file else None
+
+    @staticmethod
+    def resolve_download_path(obj: Any) -> str | None:
+        if not obj.file:
+            return None
+        return reverse("api:deal_attachment_file", args=[obj.deal_id, obj.pk])
 
 
 class AttachmentLinkIn(InputSchema):

@@ -806,6 +806,7 @@ def deal_attachment_add_file(
     try:
         with transaction.atomic():
             attachment.save()
+            audit_create(actor=actor, obj=attachment)
     except Exception:
         attachment.file.delete(save=False)
         raise

@@ -1,4 +1,3 @@
-import os
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -21,6 +20,7 @@ from revline.core.visibility import can_view_company, can_view_contact
 from revline.people.models import Contact
 
 from . import board_selectors, forecast_services, selectors, services
+from .attachment_files import attachment_file_response
 from .forms import (
     ActivityForm,
     AttachmentFileForm,
@@ -374,20 +374,7 @@ def deal_attachment_download(request: HttpRequest, pk: int, attachment_pk: int) 
     attachment = _attachment_or_404(deal, attachment_pk)
     if not attachment.file:
         raise Http404("This attachment is a link, not a file.")
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing from storage.") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=os.path.basename(attachment.file.name or "file"),
-        content_type=attachment.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_file_response(attachment)
 
 
 @login_required

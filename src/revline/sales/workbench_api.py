@@ -9,7 +9,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Status
+from ninja import File, Form, Query, Router, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from revline.content.models import ContentItem
@@ -27,6 +28,7 @@ from . import (
     share_services,
 )
 from .activity_services import EDIT_DENIED
+from .attachment_files import attachment_file_response
 from .models import (
     CloseReason,
     Deal,
@@ -561,6 +563,7 @@ def list_attachments(request: HttpRequest, deal_id: int) -> Any:
     response={201: AttachmentOut, **ERRORS},
     tags=["deals"],
     summary="Attach a link (http or https) to a document elsewhere",
+    description="A JSON body; to upload a file use `POST /deals/{deal_id}/attachments/upload`.",
 )
 def add_attachment_link(request: HttpRequest, deal_id: int, payload: AttachmentLinkIn) -> Any:
     actor, deal = _editable_deal(request, deal_id)
@@ -570,11 +573,70 @@ def add_attachment_link(request: HttpRequest, deal_id: int, payload: AttachmentL
     return Status(201, _attachment(deal, attachment.pk))
 
 
+@router.post(
+    "/deals/{int:deal_id}/attachments/upload",
+    response={201: AttachmentOut, **ERRORS},
+    tags=["deals"],
+    summary="Upload a file (at most 10 MB) to the deal",
+    description="A `multipart/form-data` body with the part `file` and, optionally, `title` "
+    "(the file name when left out). The file is checked and stored as on the deal page: at "
+    "most 10 MB, not empty, its name reduced to safe characters and its media type taken from "
+    "that name (never from the request). An empty or too large file answers 422 naming `file`, "
+    "and nothing is stored. Fetch it back from the answer's `download_path`.",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "examples": {
+                        "upload": {"value": {"file": "(the file's bytes)", "title": "Contract"}}
+                    }
+                }
+            }
+        }
+    },
+)
+def upload_attachment(
+    request: HttpRequest,
+    deal_id: int,
+    file: File[UploadedFile],
+    title: Form[str] = "",
+) -> Any:
+    actor, deal = _editable_deal(request, deal_id)
+    attachment = services.deal_attachment_add_file(actor=actor, deal=deal, title=title, upload=file)
+    return Status(201, _attachment(deal, attachment.pk))
+
+
+@router.get(
+    "/deals/{int:deal_id}/attachments/{int:attachment_id}/file",
+    response={200: None, 404: ErrorOut, 409: ErrorOut},
+    tags=["deals"],
+    url_name="deal_attachment_file",
+    summary="Download an uploaded file",
+    description="Streams the stored bytes as a download (`Content-Disposition: attachment`, "
+    "`X-Content-Type-Options: nosniff`) to whoever may see the deal; a deal the caller may not "
+    "see answers 404. A link attachment has no file: 409 (follow its `url` instead).",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file's bytes, with the media type stored at upload",
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def download_attachment(request: HttpRequest, deal_id: int, attachment_id: int) -> Any:
+    attachment = _attachment(_visible_deal(request, deal_id), attachment_id)
+    if not attachment.file:
+        return Status(409, {"detail": "This attachment is a link, not a file; follow its url."})
+    return attachment_file_response(attachment)
+
+
 @router.delete(
     "/deals/{int:deal_id}/attachments/{int:attachment_id}",
     response=DELETED,
     tags=["deals"],
     summary="Delete a file or link from the deal",
+    description="A file is removed from storage once the deletion is committed.",
 )
 def delete_attachment(request: HttpRequest, deal_id: int, attachment_id: int) -> Any:
     actor, deal = _editable_deal(request, deal_id)

@@ -2,6 +2,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
@@ -9,6 +10,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
+from revline.audit.services import audit_delete, audit_update, snapshot
 from revline.campaigns.models import Campaign, Creative
 from revline.core import permissions
 from revline.core.models import User
@@ -95,6 +97,89 @@ def link_create(
     link.full_clean()
     link.save()
     return link
+
+
+LINK_UPDATABLE = frozenset({"label", "destination_url", "utm_content", "utm_term", "is_active"})
+LINK_DENIED = "Only marketers and admins manage tracked links."
+
+
+def _link_creative_name(link: TrackedLink) -> str | None:
+    creative = Creative.objects.filter(link=link).only("name").first()
+    return creative.name if creative is not None else None
+
+
+@transaction.atomic
+def link_update(*, actor: User, link: TrackedLink, **fields: Any) -> TrackedLink:
+    """Change a link's label, destination, UTM overrides or whether it redirects.
+
+    The token never changes: the published address keeps working. A creative's link keeps the
+    destination and utm_content its creative set (edit the creative instead); once clicks are
+    recorded, utm_content and utm_term are fixed too, because reports group the clicks by them.
+    Works on a fresh locked copy, so on any error neither the database nor `link` changes."""
+    permissions.require(permissions.can_manage_marketing(actor), LINK_DENIED)
+    unknown = set(fields) - LINK_UPDATABLE
+    if unknown:
+        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    updated = (
+        TrackedLink.objects.select_for_update(of=("self",))
+        .select_related("campaign")
+        .get(pk=link.pk)
+    )
+    before = snapshot(updated)
+    values: dict[str, Any] = {}
+    if "label" in fields:
+        values["label"] = fields["label"].strip()
+    if "destination_url" in fields:
+        values["destination_url"] = validate_destination(fields["destination_url"])
+    for key in ("utm_content", "utm_term"):
+        if key in fields:
+            values[key] = fields[key].strip().lower()
+    if "is_active" in fields:
+        values["is_active"] = bool(fields["is_active"])
+    changed = {key for key, value in values.items() if getattr(updated, key) != value}
+    errors: dict[str, str] = {}
+    creative = _link_creative_name(updated)
+    if creative is not None:
+        for key in changed & {"destination_url", "utm_content"}:
+            errors[key] = (
+                f"This link belongs to the creative “{creative}”, which sets it; "
+                "change the creative instead."
+            )
+    if changed & {"utm_content", "utm_term"} and updated.touchpoints.exists():
+        for key in changed & {"utm_content", "utm_term"}:
+            errors.setdefault(
+                key, "This link has recorded clicks that reports group by this value; keep it."
+            )
+    if errors:
+        raise ValidationError(errors)
+    for key, value in values.items():
+        setattr(updated, key, value)
+    updated.full_clean()
+    updated.save()
+    audit_update(actor=actor, obj=updated, before=before)
+    return updated
+
+
+@transaction.atomic
+def link_delete(*, actor: User, link: TrackedLink) -> None:
+    """Delete a link that nothing relies on yet. Once clicks are recorded they feed reports, and
+    a creative's link is its call to action: deactivate those instead (is_active false), which
+    stops the redirect and keeps the history."""
+    permissions.require(permissions.can_manage_marketing(actor), LINK_DENIED)
+    creative = _link_creative_name(link)
+    if creative is not None:
+        raise ValidationError(
+            {
+                "link": f"This link is the call to action of the creative “{creative}”; "
+                "deactivate it instead."
+            }
+        )
+    if link.touchpoints.exists():
+        raise ValidationError(
+            {"link": "This link has recorded clicks that reports rely on; deactivate it instead."}
+        )
+    audit_delete(actor=actor, obj=link)
+    link.delete()
 
 
 def link_get_active(*, token: str) -> TrackedLink | None:
