@@ -260,7 +260,9 @@ def list_page_submissions(
     request: HttpRequest, page_id: int, filters: Query[SubmissionFilters]
 ) -> Any:
     page = get_object_or_404(LandingPage.objects.all(), pk=page_id)
-    return api_selectors.submission_search(page=page, **filters.model_dump())
+    return api_selectors.submission_search(
+        page=page, viewer=api_user(request), **filters.model_dump()
+    )
 
 
 # --- Forms -------------------------------------------------------------------------------------
@@ -414,7 +416,9 @@ def list_form_submissions(
     request: HttpRequest, form_id: int, filters: Query[SubmissionFilters]
 ) -> Any:
     form = get_object_or_404(Form.objects.all(), pk=form_id)
-    return api_selectors.submission_search(form=form, **filters.model_dump())
+    return api_selectors.submission_search(
+        form=form, viewer=api_user(request), **filters.model_dump()
+    )
 
 
 @router.get(

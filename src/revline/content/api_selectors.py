@@ -5,6 +5,9 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from revline.core.models import User
+from revline.core.visibility import contact_q
+
 from . import builder_selectors, library_selectors, selectors
 from .models import ContentItem, Form, FormField, FormSubmission, LandingPage
 
@@ -90,8 +93,12 @@ def submission_search(
     submitted_from: datetime | None = None,
     submitted_to: datetime | None = None,
     sort: str = "-submitted_at",
+    viewer: User | None = None,
 ) -> QuerySet[FormSubmission]:
+    """Submissions, without those of contacts `viewer` may not see (anonymous ones stay)."""
     rows = FormSubmission.objects.select_related("contact")
+    if viewer is not None and (condition := contact_q(viewer, "contact__")):
+        rows = rows.filter(condition)
     if form is not None:
         rows = rows.filter(form=form)
     if page is not None:

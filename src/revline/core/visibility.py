@@ -8,8 +8,8 @@ and managers see all records, their team's or their own (Workspace.<type>_visibi
 - "own":  records the user owns and unowned records.
 
 A record's team is its owner's team. Activities have no owner field: their owner is the person
-they are assigned to, else whoever logged them; an activity on a deal the user may not see stays
-hidden too. Admins and marketers always see every record (marketing works on whole audiences).
+they are assigned to, else whoever logged them; an activity about a record the user may not see
+(its deal, else its contact, else its company) stays hidden too. Admins and marketers always see every record (marketing works on whole audiences).
 
 Every read of these records goes through the `visible_<type>(queryset, user)` functions or the
 `<type>_q(user, prefix=...)` conditions (for records reached through a relation). Kept free of
@@ -106,7 +106,8 @@ def deal_q(user: User, prefix: str = "") -> Q:
 
 
 def activity_q(user: User, prefix: str = "") -> Q:
-    """Activities `user` may see: by their owner (assignee, else author) and by their deal."""
+    """Activities `user` may see: by their owner (assignee, else author) and by what they are
+    about (their deal, else their contact, else their company)."""
     condition = Q()
     scope = scope_for(user, "activity")
     if scope != RecordVisibility.ALL:
@@ -121,7 +122,32 @@ def activity_q(user: User, prefix: str = "") -> Q:
     # Never OR an empty Q: Q(a) | Q() is Q(a), not "everything".
     if deals:
         condition &= Q(**{f"{prefix}deal__isnull": True}) | deals
+    contacts = contact_q(user, f"{prefix}contact__")
+    companies = company_q(user, f"{prefix}company__")
+    if contacts or companies:
+        # What the activity is about: its deal (checked above), else its contact, else its
+        # company. A deal's activities name its contact too and stay with the visible deal.
+        no_contact = Q(**{f"{prefix}contact__isnull": True})
+        no_company = Q(**{f"{prefix}company__isnull": True})
+        condition &= (
+            Q(**{f"{prefix}deal__isnull": False})
+            | (~no_contact & contacts)
+            | (no_contact & no_company)
+            | (no_contact & ~no_company & companies)
+        )
     return condition
+
+
+def deal_or_contact_q(user: User, prefix: str = "") -> Q:
+    """Records about a deal or else a contact (orders, booked meetings) that `user` may see: those
+    whose deal they may see, or without a deal, whose contact they may see."""
+    deals = deal_q(user, f"{prefix}deal__")
+    contacts = contact_q(user, f"{prefix}contact__")
+    if not deals and not contacts:
+        return Q()
+    return (Q(**{f"{prefix}deal__isnull": False}) & deals) | (
+        Q(**{f"{prefix}deal__isnull": True}) & contacts
+    )
 
 
 # --- Querysets ---------------------------------------------------------------------------------
@@ -171,4 +197,8 @@ def can_view_activity(user: User, activity: Activity) -> bool:
         return False
     if not owner_allows(user, scope_for(user, "activity"), activity_owner(activity)):
         return False
-    return activity.deal_id is None or can_view_deal(user, activity.deal)  # type: ignore[arg-type]
+    if activity.deal_id is not None:
+        return can_view_deal(user, activity.deal)  # type: ignore[arg-type]
+    if activity.contact_id is not None:
+        return can_view_contact(user, activity.contact)  # type: ignore[arg-type]
+    return activity.company_id is None or can_view_company(user, activity.company)  # type: ignore[arg-type]

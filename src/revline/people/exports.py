@@ -13,10 +13,12 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 
+from revline.core.api_support import HIDDEN_NAMES
 from revline.core.models import User
 from revline.core.visibility import visible_companies, visible_contacts
 
 from .models import Company, Contact
+from .selectors import with_company_hidden
 
 CHUNK_SIZE = 2000
 CONTACT_COLUMNS = (
@@ -53,12 +55,22 @@ def _user_name(user: Any) -> str:
     return str(user) if user is not None else ""
 
 
+def _company_name(contact: Contact) -> str:
+    if contact.company is None:
+        return ""
+    return (
+        HIDDEN_NAMES["company"]
+        if getattr(contact, "company_hidden", False)
+        else contact.company.name
+    )
+
+
 def contact_rows(contacts: QuerySet[Contact]) -> Iterator[list[Any]]:
     queryset = contacts.select_related("company", "owner").prefetch_related("tags")
     for c in queryset.iterator(chunk_size=CHUNK_SIZE):
         yield [
             c.pk, c.first_name, c.last_name, c.email, c.phone, c.title,
-            c.company.name if c.company else "", c.country, c.lifecycle_stage,
+            _company_name(c), c.country, c.lifecycle_stage,
             ", ".join(sorted(t.name for t in c.tags.all())), _user_name(c.owner),
             c.created_at.isoformat(),
         ]  # fmt: skip
@@ -91,7 +103,7 @@ def contacts_csv_response(
     """Stream the contacts `viewer` may see (core.visibility) as CSV (CONTACT_COLUMNS), in the
     queryset's order. Filtering here as well means no export can forget it; the queryset is read
     in chunks of CHUNK_SIZE, so memory stays flat however long the list is."""
-    rows = contact_rows(visible_contacts(contacts, viewer))
+    rows = contact_rows(with_company_hidden(visible_contacts(contacts, viewer), viewer))
     return csv_response(csv_lines(CONTACT_COLUMNS, rows), filename)
 
 

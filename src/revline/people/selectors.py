@@ -9,7 +9,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet, Value
+from django.db.models import Case, Count, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Concat, Lower
 from django.http import HttpRequest
 
@@ -20,7 +20,9 @@ from revline.core.models import User
 from revline.core.templatetags.revline import money
 from revline.core.visibility import (
     activity_q,
+    company_q,
     contact_q,
+    users_q,
     visible_companies,
     visible_contacts,
 )
@@ -94,6 +96,17 @@ def contact_list_queryset() -> QuerySet[Contact]:
     )
 
 
+def with_company_hidden(contacts: QuerySet[Contact], viewer: User) -> QuerySet[Contact]:
+    """Contacts annotated with `company_hidden` when `viewer` may not see their company: a
+    visible contact of a hidden company must not name it (in the list or an export)."""
+    companies = company_q(viewer, "company__")
+    if not companies or "company_hidden" in contacts.query.annotations:
+        return contacts
+    return contacts.annotate(
+        company_hidden=Case(When(companies, then=Value(False)), default=Value(True))
+    )
+
+
 def contact_listing(
     request: HttpRequest, *, viewer: User | None = None, skip_filters: Collection[str] = ()
 ) -> Listing:
@@ -106,6 +119,7 @@ def contact_listing(
     contacts = contact_list_queryset()
     if viewer is not None:
         contacts = visible_contacts(contacts, viewer)
+        contacts = with_company_hidden(contacts, viewer)
     if segment_id := request.GET.get("segment", "").strip():
         # A segment as a report filter: its compiled condition joins the list's one query.
         from revline.segments.selectors import segment_filter_q
@@ -136,17 +150,24 @@ def contact_filter_options(
     Companies are capped at COMPANY_FILTER_LIMIT (by name) so the page stays small; a company
     outside the cap that is currently selected is still offered.
     """
-    owners = [
-        (u.pk, str(u)) for u in User.objects.only("id", "username", "first_name", "last_name")
-    ]
+    people = User.objects.only("id", "username", "first_name", "last_name")
+    tags = Tag.objects.order_by("name")
+    if viewer is not None:
+        # Only owners whose contacts `viewer` sees, and tags that occur on visible contacts: an
+        # option only hidden contacts have would tell of them.
+        people = people.filter(users_q(viewer, "contact"))
+        if condition := contact_q(viewer, "contacts__"):
+            tags = tags.filter(condition, contacts__isnull=False).distinct()
+    owners = [(u.pk, str(u)) for u in people]
     visible = Company.objects.all()
     if viewer is not None:
         visible = visible_companies(visible, viewer)
     companies = list(visible.order_by("name").values_list("id", "name")[:COMPANY_FILTER_LIMIT])
     if selected_company is not None and all(pk != selected_company for pk, _ in companies):
         companies.extend(visible.filter(pk=selected_company).values_list("id", "name"))
-    tags = list(Tag.objects.values_list("name", flat=True))
-    return ContactFilterOptions(owners=owners, companies=companies, tags=tags)
+    return ContactFilterOptions(
+        owners=owners, companies=companies, tags=list(tags.values_list("name", flat=True))
+    )
 
 
 def company_list_queryset(viewer: User | None = None) -> QuerySet[Company]:

@@ -5,6 +5,7 @@ from typing import Any
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from revline.core.models import User
+from revline.core.visibility import deal_or_contact_q
 from revline.sales.models import Deal
 from revline.sales.visibility import deals_visible_to
 
@@ -157,11 +158,11 @@ def quote_diff(quote: Quote, *, a: int | None, b: int | None) -> VersionDiff | N
 
 
 def orders_for_api(user: User) -> QuerySet[Order]:
-    """Orders whose deal `user` may see (orders without a deal are visible to everyone)."""
-    visible = deals_visible_to(user, Deal.objects.all())
-    return Order.objects.filter(Q(deal__isnull=True) | Q(deal__in=visible)).select_related(
-        "product", "contact"
-    )
+    """Orders `user` may see: those on a deal they may see, or without a deal, of a contact they
+    may see (core.visibility), as the deal and contact pages would show them."""
+    orders = Order.objects.select_related("product", "contact")
+    condition = deal_or_contact_q(user)
+    return orders.filter(condition) if condition else orders
 
 
 def order_search(

@@ -22,7 +22,6 @@ from revline.core.api_support import active_user_or_422, api_user, related_or_42
 from revline.core.dates import day_start
 from revline.core.models import Team, User
 from revline.core.schemas import ErrorOut, LimitOffset
-from revline.people.models import Company, Contact
 
 from . import (
     activity_api_selectors as reads,
@@ -79,7 +78,7 @@ from .models import (
     Stage,
 )
 from .quota_services import QuotaEntry
-from .selectors import deals_visible_to
+from .selectors import company_choices, contact_choices, deals_visible_to
 
 router = Router()
 
@@ -124,10 +123,12 @@ def create_activity(request: HttpRequest, payload: ActivityCreateIn) -> Any:
             deals_visible_to(actor).select_related("owner"), data.pop("deal_id"), field="deal_id"
         ),
         "contact": related_or_422(
-            Contact.objects.select_related("company"), data.pop("contact_id"), field="contact_id"
+            contact_choices(actor).select_related("company"),
+            data.pop("contact_id"),
+            field="contact_id",
         ),
         "company": related_or_422(
-            Company.objects.all(), data.pop("company_id"), field="company_id"
+            company_choices(actor), data.pop("company_id"), field="company_id"
         ),
     }
     assignee = active_user_or_422(data.pop("assigned_to_id"), field="assigned_to_id")

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from revline.core import permissions
 from revline.core.models import Role, User
+from revline.core.visibility import deal_or_contact_q
 
 from .activity_selectors import _visible, activity_queryset
 from .models import Activity, BookingAvailability, Meeting, Objection, ObjectionType, Quota
@@ -147,7 +148,8 @@ def meetings_for_api(user: User) -> QuerySet[Meeting]:
     mine = Q(user_id=user.pk)
     if user.role == Role.SALES_MANAGER and user.team_id is not None:
         mine |= Q(user__team_id=user.team_id)
-    return meetings.filter(mine)
+    # Like My day: a meeting about a deal or contact `user` may not see is left out.
+    return meetings.filter(mine).filter(deal_or_contact_q(user))
 
 
 def meeting_search(

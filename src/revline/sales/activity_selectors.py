@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from revline.core import permissions
 from revline.core.models import Role, User
-from revline.core.visibility import contact_q, visible_activities
+from revline.core.visibility import contact_q, deal_or_contact_q, visible_activities
 from revline.people.models import Company, Contact
 
 from .activity_services import can_edit_activity
@@ -189,6 +189,7 @@ def my_day(*, viewer: User, user: User, now: datetime) -> MyDay:
     booked = list(
         Meeting.objects.select_related("contact", "activity")
         .filter(user=user, starts_at__gte=start, starts_at__lt=end)
+        .filter(deal_or_contact_q(viewer))
         .order_by("starts_at")
     )
     booked_activity_ids = {m.activity_id for m in booked if m.activity_id}

@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 
 from revline.content.models import ContentItem
+from revline.core.models import User
 from revline.people.models import Contact
 
 from .models import Deal
@@ -59,7 +60,8 @@ class ShareForm(forms.Form):
         label="Message (optional)",
     )
 
-    def __init__(self, *args: Any, deal: Deal, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, deal: Deal, viewer: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field: Any = self.fields["contact"]
-        field.queryset = Contact.objects.filter(pk__in=[c.pk for c in deal_contacts(deal)])
+        offered = deal_contacts(deal, viewer=viewer)
+        field.queryset = Contact.objects.filter(pk__in=[c.pk for c in offered])

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from revline.content.models import ContentItem
+from revline.core.models import User
+from revline.core.visibility import can_view_contact
 
 from .models import (
     ContentShare,
@@ -69,6 +71,7 @@ class DealPlaybook:
     tasks: list[ChecklistItem]
     content: list[ContentItem]
     shares: list[ContentShare]
+    hidden_shares: frozenset[int] = frozenset()  # shares to a contact the viewer may not see
 
     @property
     def total(self) -> int:
@@ -83,14 +86,18 @@ class DealPlaybook:
         return round(self.done * 100 / self.total) if self.total else 0
 
 
-def deal_playbook(deal: Deal) -> DealPlaybook:
-    """The playbook of the deal's current stage, with this deal's ticks and content sent."""
+def deal_playbook(deal: Deal, *, viewer: User | None = None) -> DealPlaybook:
+    """The playbook of the deal's current stage, with this deal's ticks and content sent; sends
+    to a contact `viewer` may not see are marked so that the panel does not name them."""
     playbook = StagePlaybook.objects.filter(stage_id=deal.stage_id).first()
     items = list(playbook.items.all()) if playbook else []
     ticks = {
         t.item_id: t
         for t in PlaybookTick.objects.filter(deal=deal, item__in=items).select_related("ticked_by")
     }
+    shares = list(
+        deal.content_shares.select_related("contact__owner", "content_item", "sent_by")[:20]
+    )
     checklist = [ChecklistItem(item=i, ticked=ticks.get(i.pk)) for i in items]
     return DealPlaybook(
         deal=deal,
@@ -98,5 +105,8 @@ def deal_playbook(deal: Deal) -> DealPlaybook:
         questions=[c for c in checklist if c.item.kind == PlaybookItemKind.QUESTION],
         tasks=[c for c in checklist if c.item.kind == PlaybookItemKind.TASK],
         content=list(playbook.content.order_by("title")) if playbook else [],
-        shares=list(deal.content_shares.select_related("contact", "content_item", "sent_by")[:20]),
+        shares=shares,
+        hidden_shares=frozenset(
+            s.pk for s in shares if viewer is not None and not can_view_contact(viewer, s.contact)
+        ),
     )

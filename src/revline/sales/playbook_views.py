@@ -29,7 +29,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 def _deal_or_404(request: HttpRequest, pk: int) -> Deal:
     deals = selectors.deals_visible_to(_user(request), selectors.deals_queryset())
-    return get_object_or_404(deals.select_related("owner__team"), pk=pk)
+    return get_object_or_404(deals.select_related("owner__team", "contact__owner"), pk=pk)
 
 
 def _editable_deal(request: HttpRequest, pk: int) -> Deal:
@@ -103,11 +103,11 @@ def _render_panel(
     user = _user(request)
     context: dict[str, Any] = {
         "deal": deal,
-        "book": playbook_selectors.deal_playbook(deal),
+        "book": playbook_selectors.deal_playbook(deal, viewer=user),
         "can_edit": permissions.can_edit_deal(user, deal),
         "can_manage": permissions.can_manage_pipelines(user),
         "is_open": deal.status == DealStatus.OPEN,
-        "contacts": share_services.deal_contacts(deal),
+        "contacts": share_services.deal_contacts(deal, viewer=user),
         "share_form": share_form,
         "error": error,
         "notice": notice,
@@ -144,7 +144,7 @@ def playbook_tick(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @require_POST
 def deal_share_content(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _editable_deal(request, pk)
-    form = ShareForm(request.POST, deal=deal)
+    form = ShareForm(request.POST, deal=deal, viewer=_user(request))
     if form.is_valid():
         data = form.cleaned_data
         try:

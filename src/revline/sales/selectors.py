@@ -171,12 +171,15 @@ class DealPage:
     # The deal's contact and company the viewer may not see, with the wording shown instead.
     hidden: dict[str, str] = field(default_factory=dict)
     hidden_members: frozenset[int] = frozenset()  # committee members whose contact is hidden
+    # Committee members (visible themselves) whose company the viewer may not see.
+    hidden_member_companies: frozenset[int] = frozenset()
 
 
 def deal_page(*, deal: Deal, now: datetime, viewer: User | None = None) -> DealPage:
     """Everything the deal page shows besides the deal itself and the htmx panels, in five
     queries whatever the size of the committee or the timeline. Contacts and companies `viewer`
-    may not see are named "a contact of another team" and their marketing touches left out."""
+    may not see (the deal's own, committee members and the members' companies) are named "a
+    contact/company of another team", and hidden contacts' marketing touches are left out."""
     stages = list(deal.pipeline.stages.order_by("position"))
     infos = [
         StageInfo(
@@ -193,10 +196,19 @@ def deal_page(*, deal: Deal, now: datetime, viewer: User | None = None) -> DealP
     history = stage_spans(entries, until=now if is_open else None)
     history.reverse()  # newest first, like every other list on the page
     committee = list(
-        deal.committee.select_related("contact__company", "contact__owner").order_by("role", "pk")
+        deal.committee.select_related("contact__company__owner", "contact__owner").order_by(
+            "role", "pk"
+        )
     )
     hidden_members = frozenset(
         m.pk for m in committee if viewer is not None and not can_view_contact(viewer, m.contact)
+    )
+    hidden_member_companies = frozenset(
+        m.pk
+        for m in committee
+        if viewer is not None
+        and m.contact.company is not None
+        and not can_view_company(viewer, m.contact.company)
     )
     hidden = hidden_related_labels(viewer, deal) if viewer is not None else {}
     contact_ids = [m.contact_id for m in committee if m.pk not in hidden_members]
@@ -214,6 +226,7 @@ def deal_page(*, deal: Deal, now: datetime, viewer: User | None = None) -> DealP
         weighted_amount=(deal.amount * deal.stage.probability / 100).quantize(Decimal("0.01")),
         hidden=hidden,
         hidden_members=hidden_members,
+        hidden_member_companies=hidden_member_companies,
     )
 
 

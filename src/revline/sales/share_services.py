@@ -16,6 +16,7 @@ from django.utils import timezone
 from revline.content.models import ContentItem
 from revline.core import permissions
 from revline.core.models import User
+from revline.core.visibility import can_view_contact
 from revline.email.selectors import address_suppressed
 from revline.email.template_selectors import sender_header
 from revline.people import events
@@ -32,14 +33,17 @@ SUPPRESSED = (
 )
 
 
-def deal_contacts(deal: Deal) -> list[Contact]:
-    """The deal's primary contact, then its buying committee, each once."""
+def deal_contacts(deal: Deal, *, viewer: User | None = None) -> list[Contact]:
+    """The deal's primary contact, then its buying committee, each once; with `viewer`, only
+    those `viewer` may see (core.visibility): a hidden contact is neither offered nor sent to."""
     contacts: dict[int, Contact] = {}
     if deal.contact is not None:
         contacts[deal.contact.pk] = deal.contact
-    for member in deal.committee.select_related("contact").order_by("pk"):
+    for member in deal.committee.select_related("contact__owner").order_by("pk"):
         contacts.setdefault(member.contact.pk, member.contact)
-    return list(contacts.values())
+    if viewer is None:
+        return list(contacts.values())
+    return [c for c in contacts.values() if can_view_contact(viewer, c)]
 
 
 def share_url(share: ContentShare) -> str:
@@ -64,7 +68,7 @@ def content_share_send(
     permissions.require(permissions.can_edit_deal(actor, deal), EDIT_DENIED)
     message = message.strip()
     errors: dict[str, str] = {}
-    if contact.pk not in {c.pk for c in deal_contacts(deal)}:
+    if contact.pk not in {c.pk for c in deal_contacts(deal, viewer=actor)}:
         errors["contact"] = "Send content only to the deal's contact or its buying committee."
     elif not contact.email:
         errors["contact"] = "This contact has no email address."

@@ -18,6 +18,7 @@ from revline.core import permissions
 from revline.core.api_support import api_user, related_or_422
 from revline.core.models import User
 from revline.core.schemas import ErrorOut, LimitOffset
+from revline.core.visibility import contact_q
 from revline.segments.models import Segment
 
 from . import selectors, services
@@ -310,9 +311,12 @@ def distribute_survey(request: HttpRequest, survey_id: int, payload: Distributio
 )
 @paginate(LimitOffset)
 def list_invites(request: HttpRequest, survey_id: int, filters: Query[InviteFilters]) -> Any:
-    api_user(request)
+    user = api_user(request)
     survey = _survey_or_404(survey_id)
     invites = SurveyInvite.objects.filter(survey=survey).select_related("contact")
+    # A rep reads only the entries of contacts they may see (core.visibility).
+    if condition := contact_q(user, "contact__"):
+        invites = invites.filter(condition)
     conditions = {
         "sent": Q(sent_at__isnull=False),
         "unsent": Q(sent_at__isnull=True),
@@ -343,8 +347,10 @@ def _day_start(day: Any) -> datetime:
 )
 @paginate(LimitOffset)
 def list_responses(request: HttpRequest, survey_id: int, filters: Query[ResponseFilters]) -> Any:
-    api_user(request)
+    user = api_user(request)
     responses = _responses(_survey_or_404(survey_id))
+    if condition := contact_q(user, "contact__"):
+        responses = responses.filter(condition)
     if filters.contact_id is not None:
         responses = responses.filter(contact_id=filters.contact_id)
     if filters.date_from is not None:

@@ -3,6 +3,7 @@ from typing import Any
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.safestring import SafeString, mark_safe
 
 from revline.core.listing import Listing
 
@@ -31,6 +32,19 @@ def money(value: Any, currency: str = "") -> str:
 @register.filter
 def get_item(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key)
+
+
+@register.filter
+def deal_scope_words(user: Any) -> SafeString:
+    """Whose deals a narrowed report counts, for its scope note: "your own" under the workspace's
+    "own" deal visibility, else "your own and your team's" (core.visibility)."""
+    from revline.core.models import RecordVisibility, User
+    from revline.core.visibility import scope_for
+
+    # Fixed wording, no user data: safe as is (else the apostrophe would print as &#x27;).
+    if isinstance(user, User) and scope_for(user, "deal") == RecordVisibility.OWN:
+        return mark_safe("your own")
+    return mark_safe("your own and your team's")
 
 
 @register.simple_tag(takes_context=True)
