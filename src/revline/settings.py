@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    "revline.core.middleware.WorkspaceMemoMiddleware",
     "revline.core.middleware.OutOfRangeInputMiddleware",
     "revline.core.middleware.ApiIdempotencyMiddleware",
     "revline.audit.context.AuditContextMiddleware",

@@ -300,3 +300,48 @@ def test_report_scope_note_follows_the_deal_setting(client, rep_a, setting, said
     assert said in page
     if not_said:
         assert not_said not in page
+
+
+# --- Deal rows outside the deal page --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/sales/deals/", "/sales/board/", "/sales/", "/sales/forecast/", "/sales/my-day/"]
+)
+def test_deal_rows_do_not_name_the_hidden_company_or_contact_of_a_visible_deal(
+    client,
+    world,  # noqa: F811
+    rep_a,
+    path,
+):
+    # Given rep A's deal on rep B's Hidco and Hilda, closing today and long in its stage
+    today = timezone.localdate()
+    type(world["deal"]).objects.filter(pk=world["deal"].pk).update(
+        expected_close_date=today, stage_changed_at=timezone.now() - timedelta(days=90)
+    )
+    client.force_login(rep_a)
+
+    # When rep A opens a page that lists it
+    page = client.get(path).content.decode()
+
+    # Then the deal is there, but neither hidden record is named or linked
+    assert "Big one" in page
+    assert "Hidco" not in page
+    assert "Hilda" not in page
+    assert f"/people/companies/{world['hidco'].pk}/" not in page
+    assert HIDDEN_COMPANY in page
+
+
+@pytest.mark.django_db
+def test_deal_list_names_the_company_and_contact_for_an_admin(
+    client,
+    world,  # noqa: F811
+    admin_user,
+):
+    client.force_login(admin_user)
+    page = client.get("/sales/deals/").content.decode()
+    assert "Hidco" in page
+    assert "Hilda" in page
+    assert HIDDEN_COMPANY not in page
+    assert HIDDEN_CONTACT not in page

@@ -7,9 +7,21 @@ from django.http.multipartparser import MultiPartParserError
 
 from . import idempotency
 from .services import api_token_lookup
+from .workspace import workspace_memo
 
 API_PREFIX = "/api/v1/"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class WorkspaceMemoMiddleware:
+    """Read the workspace row at most once per request (core.workspace.workspace_get)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with workspace_memo():
+            return self.get_response(request)
 
 
 class OutOfRangeInputMiddleware:

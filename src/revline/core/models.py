@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -141,6 +142,12 @@ class Workspace(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from .workspace import workspace_memo_forget  # the request memo of workspace_get
+
+        super().save(*args, **kwargs)
+        workspace_memo_forget()
 
 
 class Notification(models.Model):

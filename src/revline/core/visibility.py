@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import BooleanField, Case, Model, Q, QuerySet, Value, When
 
 from .models import RecordVisibility, Role, User
 
@@ -171,6 +171,31 @@ def visible_deals(deals: QuerySet[Deal], user: User) -> QuerySet[Deal]:
 def visible_activities(activities: QuerySet[Activity], user: User) -> QuerySet[Activity]:
     condition = activity_q(user)
     return activities.filter(condition) if condition else activities
+
+
+def with_hidden_flags(
+    queryset: QuerySet[M], user: User, *, contact: str | None = None, company: str | None = None
+) -> QuerySet[M]:
+    """`queryset` annotated with `contact_hidden` / `company_hidden`: True when the contact or
+    company reached through the given relation exists and `user` may not see it, so that a
+    visible record (a deal, a contact) does not name a hidden one it links to. Neither flag is
+    added while that type is not narrowed for `user` (templates read a missing one as False)."""
+    flags = {}
+    for name, relation, condition in (
+        ("contact_hidden", contact, contact_q),
+        ("company_hidden", company, company_q),
+    ):
+        if relation is None or name in queryset.query.annotations:
+            continue
+        allowed = condition(user, f"{relation}__")
+        if allowed:
+            flags[name] = Case(
+                When(**{f"{relation}__isnull": True}, then=Value(False)),
+                When(allowed, then=Value(False)),
+                default=Value(True),
+                output_field=BooleanField(),
+            )
+    return queryset.annotate(**flags) if flags else queryset
 
 
 # --- One record in memory ----------------------------------------------------------------------

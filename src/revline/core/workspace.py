@@ -1,6 +1,9 @@
 """The workspace settings: one row, read by the public endpoints and edited by admins."""
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -20,8 +23,39 @@ RULES_TTL = 5.0
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+# Within one web request (WorkspaceMemoMiddleware) the row is read once: record visibility,
+# the navigation and the page may each ask for it several times. Outside a request, every call
+# reads the database. Any save of the row forgets it (Workspace.save).
+_request_memo: ContextVar[list[Workspace] | None] = ContextVar("revline_workspace", default=None)
+
+
+@contextmanager
+def workspace_memo() -> Iterator[None]:
+    token = _request_memo.set([])
+    try:
+        yield
+    finally:
+        _request_memo.reset(token)
+
+
+def workspace_memo_forget() -> None:
+    memo = _request_memo.get()
+    if memo:
+        memo.clear()
+
+
 def workspace_get() -> Workspace:
     """The single workspace row, created with defaults the first time it is asked for."""
+    memo = _request_memo.get()
+    if memo:
+        return memo[0]
+    workspace = _workspace_read()
+    if memo is not None:
+        memo.append(workspace)
+    return workspace
+
+
+def _workspace_read() -> Workspace:
     workspace = Workspace.objects.order_by("pk").first()
     if workspace is not None:
         return workspace

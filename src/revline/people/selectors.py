@@ -9,7 +9,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from django.db.models import Case, Count, Max, Q, QuerySet, Value, When
+from django.db.models import Count, Max, Q, QuerySet, Value
 from django.db.models.functions import Concat, Lower
 from django.http import HttpRequest
 
@@ -20,11 +20,11 @@ from revline.core.models import User
 from revline.core.templatetags.revline import money
 from revline.core.visibility import (
     activity_q,
-    company_q,
     contact_q,
     users_q,
     visible_companies,
     visible_contacts,
+    with_hidden_flags,
 )
 from revline.leads.models import LifecycleTransition
 from revline.sales.models import Activity, ActivityKind, Deal, Meeting, Objection
@@ -99,12 +99,7 @@ def contact_list_queryset() -> QuerySet[Contact]:
 def with_company_hidden(contacts: QuerySet[Contact], viewer: User) -> QuerySet[Contact]:
     """Contacts annotated with `company_hidden` when `viewer` may not see their company: a
     visible contact of a hidden company must not name it (in the list or an export)."""
-    companies = company_q(viewer, "company__")
-    if not companies or "company_hidden" in contacts.query.annotations:
-        return contacts
-    return contacts.annotate(
-        company_hidden=Case(When(companies, then=Value(False)), default=Value(True))
-    )
+    return with_hidden_flags(contacts, viewer, company="company")
 
 
 def contact_listing(

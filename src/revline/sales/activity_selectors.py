@@ -8,7 +8,12 @@ from django.utils import timezone
 
 from revline.core import permissions
 from revline.core.models import Role, User
-from revline.core.visibility import contact_q, deal_or_contact_q, visible_activities
+from revline.core.visibility import (
+    contact_q,
+    deal_or_contact_q,
+    visible_activities,
+    with_hidden_flags,
+)
 from revline.people.models import Company, Contact
 
 from .activity_services import can_edit_activity
@@ -221,7 +226,11 @@ def my_day(*, viewer: User, user: User, now: datetime) -> MyDay:
     ]
     meetings.sort(key=lambda m: m.starts_at)
 
-    deals = deals_visible_to(viewer, deals_queryset()).filter(owner=user, status=DealStatus.OPEN)
+    deals = with_hidden_flags(
+        deals_visible_to(viewer, deals_queryset()).filter(owner=user, status=DealStatus.OPEN),
+        viewer,
+        company="company",
+    )
     stale = [
         StaleDeal(
             deal=deal,

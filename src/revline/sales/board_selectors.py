@@ -16,6 +16,7 @@ from django.db.models.expressions import RawSQL
 
 from revline.core import permissions
 from revline.core.models import User
+from revline.core.visibility import with_hidden_flags
 
 from . import selectors
 from .board import MAX_CARDS, days_in_stage, is_stale
@@ -163,10 +164,12 @@ def pipeline_board(
     open_ids = [s.pk for s in stages if s.kind == StageKind.OPEN and columns[s.pk].count]
     if open_ids:
         ids_sql, params = _card_ids_sql(deals, open_ids)
-        cards = (
+        cards = with_hidden_flags(
             Deal.objects.filter(pk__in=RawSQL(ids_sql, params))  # noqa: S611
             .select_related("company", "owner", "stage")
-            .order_by(*CARD_ORDER)
+            .order_by(*CARD_ORDER),
+            user,
+            company="company",
         )
         for deal in cards:
             days = days_in_stage(deal.stage_changed_at, now)

@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from revline.core.models import User
-from revline.core.visibility import users_q, visible_activities
+from revline.core.visibility import users_q, visible_activities, with_hidden_flags
 
 from . import selectors
 from .dashboard import ClosedRow, TrendMonth, last_months, monthly_trend
@@ -118,9 +118,9 @@ def deals_closing(*, user: User, start: date, end: date) -> Closing:
     )
     totals = deals.aggregate(n=Count("pk"), total=Sum("amount_base"))
     first = list(
-        deals.select_related("stage", "company", "owner").order_by(
-            "expected_close_date", "-amount_base", "pk"
-        )[:CLOSING_LIMIT]
+        with_hidden_flags(
+            deals.select_related("stage", "company", "owner"), user, company="company"
+        ).order_by("expected_close_date", "-amount_base", "pk")[:CLOSING_LIMIT]
     )
     return Closing(deals=first, count=totals["n"] or 0, amount=totals["total"] or ZERO)
 

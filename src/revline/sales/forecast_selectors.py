@@ -268,7 +268,9 @@ def forecast_page(
             calibrated=_percent_of(calibrated, deal),
             can_edit=permissions.can_edit_deal(user, deal),
         )
-        for deal in selectors.deals_visible_to(user, selectors.deals_queryset())
+        for deal in visibility.with_hidden_flags(
+            selectors.deals_visible_to(user, selectors.deals_queryset()), user, company="company"
+        )
         .select_related("owner__team")
         .filter(pk__in=list(converted))
         .order_by("status", "expected_close_date", "-amount_base", "pk")

@@ -16,7 +16,7 @@ from revline.core import permissions
 from revline.core.forms import add_service_errors
 from revline.core.listing import Column, build_listing
 from revline.core.models import User
-from revline.core.visibility import can_view_company, can_view_contact
+from revline.core.visibility import can_view_company, can_view_contact, with_hidden_flags
 from revline.people.models import Contact
 
 from . import board_selectors, forecast_services, selectors, services
@@ -63,7 +63,9 @@ def _user(request: HttpRequest) -> User:
 def deal_list(request: HttpRequest) -> HttpResponse:
     filter_form = DealFilterForm(request.GET or None)
     filter_form.is_valid()
-    deals = board_selectors.deals_matching(user=_user(request), filters=filter_form.filters())
+    user = _user(request)
+    deals = board_selectors.deals_matching(user=user, filters=filter_form.filters())
+    deals = with_hidden_flags(deals, user, contact="contact", company="company")
     listing = build_listing(
         request,
         deals,
