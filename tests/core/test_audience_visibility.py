@@ -138,3 +138,237 @@ def test_the_digest_leaves_out_leads_and_mqls_for_a_narrowed_rep(week, rep_a):  
     _subject, text, html = digest.digest_render(d)
     assert "New leads" not in text and "New MQLs" not in text
     assert "New leads" not in html and "New MQLs" not in html
+
+
+# --------------------------------------------------- contact-derived figures on other pages
+#
+# A narrowed reader (a rep under "own") gets "—" in place of each contact-derived figure and one
+# muted line saying why; a marketer gets the figure. Deal figures stay for both.
+
+HIDDEN_OWN = (
+    "Hidden: these figures count every contact; your workspace shows you only your own contacts."
+)
+
+
+def _as(client, user, url):
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+@pytest.fixture
+def launch(marketer):
+    from tests.campaigns.conftest import build_launch
+
+    return build_launch(owner=marketer)
+
+
+@pytest.mark.django_db
+def test_the_campaign_page_hides_contact_figures_from_a_narrowed_rep(
+    client, rep_a, marketer, launch
+):
+    url = f"/campaigns/{launch.campaign.pk}/"
+    set_visibility(contact="own")
+
+    body = _as(client, rep_a, url)
+    assert '<div class="label">Leads</div><div class="value">—</div>' in body
+    assert '<span data-metric="cost_per_lead">—</span>' in body
+    assert '<div class="label">MQLs</div><div class="value">—</div>' in body
+    assert '<div class="label">SQLs</div><div class="value">—</div>' in body
+    assert "€125" not in body  # cost per lead
+    assert "form submission" not in body and "identified contact" not in body
+    assert body.count(HIDDEN_OWN) == 2  # under the goals and under the figures
+    assert "€15,000" in body  # won revenue: a deal figure, stays
+
+    body = _as(client, marketer, url)
+    assert '<div class="label">Leads</div><div class="value">4</div>' in body
+    assert '<span data-metric="cost_per_lead">€125</span>' in body
+    assert '<div class="label">MQLs</div><div class="value">5</div>' in body
+    assert '<div class="label">SQLs</div><div class="value">4</div>' in body
+    assert HIDDEN_OWN not in body and "data-audience-hidden" not in body
+
+
+@pytest.mark.django_db
+def test_the_campaign_goals_leave_out_the_contact_counts(client, rep_a, marketer, launch):
+    set_visibility(contact="own")
+    client.force_login(rep_a)
+    goals = client.get(f"/campaigns/{launch.campaign.pk}/").context["detail"].metrics.goals
+    assert [(g.key, g.actual, g.percent) for g in goals][:3] == [
+        ("leads", None, None),
+        ("mqls", None, None),
+        ("sqls", None, None),
+    ]
+
+    client.force_login(marketer)
+    goals = client.get(f"/campaigns/{launch.campaign.pk}/").context["detail"].metrics.goals
+    assert [(g.key, g.actual) for g in goals][:3] == [("leads", 4), ("mqls", 5), ("sqls", 4)]
+
+
+@pytest.mark.django_db
+def test_the_campaign_list_shows_a_dash_for_leads_to_a_narrowed_rep(
+    client, rep_a, marketer, launch
+):
+    set_visibility(contact="own")
+    body = _as(client, rep_a, "/campaigns/")
+    assert '<td class="num" data-col="leads">—</td>' in body
+    assert '<td class="num" data-col="cpl">—</td>' in body
+
+    body = _as(client, marketer, "/campaigns/")
+    assert '<td class="num" data-col="leads">4</td>' in body
+    assert '<td class="num" data-col="cpl">€125</td>' in body
+
+
+@pytest.mark.django_db
+def test_recent_touchpoints_leave_out_contacts_the_rep_may_not_see(
+    client, rep_a, rep_b, marketer, launch
+):
+    from revline.people.services import contact_create
+    from revline.tracking.models import TouchpointKind
+    from revline.tracking.services import touchpoint_record
+    from tests.campaigns.conftest import T0
+
+    zed = contact_create(actor=None, first_name="Zedekiah", email="zed@example.com", owner=rep_b)
+    touchpoint_record(
+        kind=TouchpointKind.PAGE_VIEW,
+        visitor=None,
+        contact=zed,
+        campaign=launch.campaign,
+        occurred_at=T0,
+    )
+    url = f"/campaigns/{launch.campaign.pk}/"
+    set_visibility(contact="own")
+
+    assert "Zedekiah" not in _as(client, rep_a, url)
+    assert "Zedekiah" in _as(client, marketer, url)
+
+
+@pytest.mark.django_db
+def test_the_campaign_api_gives_null_contact_figures_to_a_narrowed_rep(rep_a, marketer, launch):
+    from revline.core.services import api_token_issue
+    from tests.api.conftest import ApiClient
+
+    set_visibility(contact="own")
+    path = f"/campaigns/{launch.campaign.pk}"
+
+    m = ApiClient(api_token_issue(user=rep_a, name="t").raw).get(path).json()["metrics"]
+    assert (m["leads"], m["cost_per_lead"], m["mqls"], m["sqls"]) == (None, None, None, None)
+    assert m["whole_audience"] is False
+    assert [(g["key"], g["actual"]) for g in m["goals"]][:3] == [
+        ("leads", None),
+        ("mqls", None),
+        ("sqls", None),
+    ]
+    assert m["won_revenue"] == "15000.00"
+
+    m = ApiClient(api_token_issue(user=marketer, name="t").raw).get(path).json()["metrics"]
+    assert (m["leads"], m["mqls"], m["sqls"]) == (4, 5, 4)
+    assert m["cost_per_lead"] == "125.00"
+    assert m["whole_audience"] is True
+
+
+@pytest.fixture
+def webinar(db):
+    """A landing page and its lead form with 2 submissions by 2 people (Ada, Bob)."""
+    from revline.content.models import LandingPage
+    from revline.content.services import LeadForm, RequestInfo, form_submit, page_view_record
+
+    page = LandingPage.objects.create(slug="webinar", title="Webinar signup", headline="Join")
+    for email in ("ada@example.com", "bob@example.com"):
+        visitor_id = page_view_record(page=page, visitor_id=None, utm={}, info=RequestInfo())
+        form_submit(
+            page=page,
+            form=LeadForm(email=email, first_name=email[:3].title(), consent=True),
+            visitor_id=visitor_id,
+            ip_address=None,
+            utm={},
+            info=RequestInfo(),
+        )
+    return page
+
+
+@pytest.mark.django_db
+def test_landing_pages_hide_submission_counts_from_a_narrowed_rep(client, rep_a, marketer, webinar):
+    set_visibility(contact="own")
+    body = _as(client, rep_a, "/pages/")
+    assert '<td class="num" data-col="submissions">—</td>' in body
+    body = _as(client, rep_a, f"/pages/{webinar.pk}/")
+    assert '<div class="label">Submissions</div><div class="value">—</div>' in body
+    assert HIDDEN_OWN in body
+    assert "2 unique visitors" not in body
+
+    body = _as(client, marketer, "/pages/")
+    assert '<td class="num" data-col="submissions">2</td>' in body
+    body = _as(client, marketer, f"/pages/{webinar.pk}/")
+    assert '<div class="label">Submissions</div><div class="value">2</div>' in body
+    assert "2 unique visitors" in body
+    assert HIDDEN_OWN not in body
+
+
+@pytest.mark.django_db
+def test_the_content_library_hides_leads_from_a_narrowed_rep(client, rep_a, marketer):
+    from revline.content.models import ContentItem
+    from revline.people.services import contact_create
+    from revline.tracking.models import TouchpointKind
+    from tests.content.test_library_views import touch
+
+    item = ContentItem.objects.create(title="Pricing guide", url="https://example.com/p")
+    ada = contact_create(actor=None, first_name="Ada", email="ada@example.com")
+    touch(TouchpointKind.PAGE_VIEW, 2, item=item, contact=ada)
+    touch(TouchpointKind.FORM_SUBMISSION, 3, contact=ada)
+    set_visibility(contact="own")
+
+    assert '<td class="num" data-col="leads">—</td>' in _as(client, rep_a, "/content/")
+    body = _as(client, rep_a, f"/content/{item.pk}/")
+    assert '<div class="label">Leads</div><div class="value">—</div>' in body
+    assert HIDDEN_OWN in body
+
+    assert '<td class="num" data-col="leads">1</td>' in _as(client, marketer, "/content/")
+    body = _as(client, marketer, f"/content/{item.pk}/")
+    assert '<div class="label">Leads</div><div class="value">1</div>' in body
+    assert HIDDEN_OWN not in body
+
+
+@pytest.mark.django_db
+def test_survey_results_are_replaced_by_the_note_for_a_narrowed_rep(client, rep_a, marketer):
+    from tests.surveys.conftest import make_nps_survey
+
+    survey = make_nps_survey(marketer)
+    set_visibility(contact="own")
+
+    body = _as(client, rep_a, f"/research/surveys/{survey.pk}/results/")
+    assert HIDDEN_OWN in body and 'data-stat="responses"' not in body
+    assert "Export CSV" not in body
+    assert client.get(f"/research/surveys/{survey.pk}/results.csv").status_code == 403
+    assert '<td class="num" data-col="responses">—</td>' in _as(client, rep_a, "/research/surveys/")
+
+    body = _as(client, marketer, f"/research/surveys/{survey.pk}/results/")
+    assert 'data-stat="responses"' in body and HIDDEN_OWN not in body
+    assert client.get(f"/research/surveys/{survey.pk}/results.csv").status_code == 200
+
+
+# Routes counted over every contact: 403 with the reason for a narrowed reader. An id that does
+# not exist shows the guard comes first: the marketer then gets 404, the rep 403.
+GUARDED_ROUTES = [
+    "/emails/999999/stats",
+    "/experiments/999999/results",
+    "/surveys/999999/results",
+    "/content/forms/999999/submissions",
+    "/content/forms/999999/submissions/1",
+    "/content/landing-pages/999999/submissions",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", GUARDED_ROUTES)
+def test_whole_audience_api_routes_answer_403_to_a_narrowed_rep(rep_a, marketer, path):
+    from revline.core.services import api_token_issue
+    from tests.api.conftest import ApiClient
+
+    set_visibility(contact="own")
+    response = ApiClient(api_token_issue(user=rep_a, name="t").raw).get(path)
+    assert response.status_code == 403
+    assert response.json() == {"detail": REFUSAL_OWN}
+
+    response = ApiClient(api_token_issue(user=marketer, name="t").raw).get(path)
+    assert response.status_code == 404

@@ -25,6 +25,11 @@ REFUSAL = (
     "contacts. Ask a marketer or an admin."
 )
 
+# Pages that show a whole-audience figure beside others: the one line in place of that block.
+HIDDEN = (
+    "Hidden: these figures count every contact; your workspace shows you only {whose} contacts."
+)
+
 
 def sees_whole_audience(user: User) -> bool:
     """True when `user` may see numbers counted over every contact of the workspace."""
@@ -33,11 +38,19 @@ def sees_whole_audience(user: User) -> bool:
     return user.is_active and scope_for(user, "contact") == RecordVisibility.ALL
 
 
-def refusal_reason(user: User) -> str:
+def _whose(user: User) -> str:
     from .visibility import scope_for
 
-    whose = "your team's" if scope_for(user, "contact") == RecordVisibility.TEAM else "your own"
-    return REFUSAL.format(whose=whose)
+    return "your team's" if scope_for(user, "contact") == RecordVisibility.TEAM else "your own"
+
+
+def refusal_reason(user: User) -> str:
+    return REFUSAL.format(whose=_whose(user))
+
+
+def hidden_note(user: User) -> str:
+    """The muted line a page shows in place of whole-audience figures it leaves out."""
+    return HIDDEN.format(whose=_whose(user))
 
 
 def require_whole_audience(user: User) -> None:

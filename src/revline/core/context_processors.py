@@ -5,7 +5,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from . import permissions
-from .audience import sees_whole_audience
+from .audience import hidden_note, sees_whole_audience
 from .models import Workspace
 from .workspace import workspace_get
 
@@ -25,6 +25,10 @@ def revline(request: HttpRequest) -> dict[str, Any]:
             # Whole-audience marketing reports (core.audience): read once, only if a template asks.
             "whole_audience": functools.cache(
                 lambda: authenticated and sees_whole_audience(user)  # type: ignore[arg-type]
+            ),
+            # The line partials/audience_hidden.html shows in place of those figures.
+            "audience_hidden": functools.cache(
+                lambda: hidden_note(user) if authenticated else ""  # type: ignore[arg-type]
             ),
         },
     }

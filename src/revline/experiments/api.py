@@ -22,6 +22,7 @@ from revline.analytics.stats import Comparison, Interval
 from revline.content.models import LandingPage
 from revline.core import permissions
 from revline.core.api_support import api_user, related_or_422
+from revline.core.audience import require_whole_audience
 from revline.core.listing import MAX_ID
 from revline.core.models import User
 from revline.core.schemas import ErrorOut, InputSchema, LimitOffset, LongText, Name200, PatchSchema
@@ -363,15 +364,16 @@ def stop_experiment(request: HttpRequest, experiment_id: int) -> Any:
 
 @router.get(
     "/experiments/{int:experiment_id}/results",
-    response={200: ExperimentResultsOut, 404: ErrorOut},
+    response={200: ExperimentResultsOut, 403: ErrorOut, 404: ErrorOut},
     summary="An experiment's results: per variant, and each variant against the control",
     description="Welch's test with a delta-method interval of the relative lift, the "
     "always-valid sequential interval, the Bayesian chance to beat the control and expected "
     "loss, and the sample-ratio check; `cuped=true` adjusts with the pre-period touches. "
-    "See docs/experiments.md.",
+    "See docs/experiments.md. Counted over every visitor and contact: 403 for a sales rep or "
+    "manager whose contact visibility is not 'all'.",
 )
 def experiment_results(request: HttpRequest, experiment_id: int, cuped: bool = False) -> Any:
-    api_user(request)
+    require_whole_audience(api_user(request))
     experiment = get_object_or_404(selectors.experiments_for_list(), pk=experiment_id)
     results = selectors.experiment_results(experiment=experiment, cuped=cuped)
     srm, adjusted = results.srm, results.cuped
