@@ -306,6 +306,42 @@ def test_landing_pages_hide_submission_counts_from_a_narrowed_rep(client, rep_a,
 
 
 @pytest.mark.django_db
+def test_forms_hide_submission_counts_and_other_reps_submitters(client, rep_a, rep_b, marketer):
+    from revline.content.services import form_submission_create
+    from revline.people.models import Contact
+    from revline.tracking.services import RequestInfo
+    from tests.content.builder_factories import make_form
+
+    demo = make_form(marketer)
+    for email in ("ann@example.com", "zedekiah@example.com", "cid@example.com"):
+        form_submission_create(
+            page=None,
+            form=demo,
+            values={"email": email, "first_name": email.split("@")[0].title()},
+            consent=False,
+            visitor_id=None,
+            ip_address=None,
+            utm={},
+            info=RequestInfo(),
+        )
+    Contact.objects.filter(email="zedekiah@example.com").update(owner=rep_b)
+    set_visibility(contact="own")
+
+    assert '<td class="num" data-col="submissions">—</td>' in _as(client, rep_a, "/forms/")
+    body = _as(client, rep_a, f"/forms/{demo.pk}/")
+    assert '<div class="label">Submissions</div><div class="value">—</div>' in body
+    assert '<div class="label">Contacts</div><div class="value">—</div>' in body
+    assert HIDDEN_OWN in body
+    assert "Ann" in body and "Zedekiah" not in body  # recent submissions: visible contacts only
+
+    assert '<td class="num" data-col="submissions">3</td>' in _as(client, marketer, "/forms/")
+    body = _as(client, marketer, f"/forms/{demo.pk}/")
+    assert '<div class="label">Submissions</div><div class="value">3</div>' in body
+    assert '<div class="label">Contacts</div><div class="value">3</div>' in body
+    assert "Zedekiah" in body and HIDDEN_OWN not in body
+
+
+@pytest.mark.django_db
 def test_the_content_library_hides_leads_from_a_narrowed_rep(client, rep_a, marketer):
     from revline.content.models import ContentItem
     from revline.people.services import contact_create
