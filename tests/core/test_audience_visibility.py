@@ -408,3 +408,31 @@ def test_whole_audience_api_routes_answer_403_to_a_narrowed_rep(rep_a, marketer,
 
     response = ApiClient(api_token_issue(user=marketer, name="t").raw).get(path)
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_experiments_hide_users_and_conversions_from_a_narrowed_rep(client, rep_a, marketer):
+    from revline.core.services import api_token_issue
+    from revline.experiments.services import experiment_create
+    from tests.api.conftest import ApiClient
+    from tests.experiments.factories import cta_spec, make_page
+
+    experiment = experiment_create(actor=marketer, spec=cta_spec(make_page()))
+    set_visibility(contact="own")
+
+    body = _as(client, rep_a, "/experiments/")
+    assert '<td class="num" data-col="users">—</td>' in body
+    body = _as(client, rep_a, f"/experiments/{experiment.pk}/")
+    assert HIDDEN_OWN in body and 'id="total-users"' not in body
+    assert client.get(f"/experiments/{experiment.pk}/results.csv").status_code == 403
+    api = ApiClient(api_token_issue(user=rep_a, name="t").raw)
+    row = api.get(f"/experiments/{experiment.pk}").json()
+    assert (row["users"], row["conversions"]) == (None, None)
+
+    body = _as(client, marketer, "/experiments/")
+    assert '<td class="num" data-col="users">0</td>' in body
+    body = _as(client, marketer, f"/experiments/{experiment.pk}/")
+    assert HIDDEN_OWN not in body and 'id="total-users"' in body
+    api = ApiClient(api_token_issue(user=marketer, name="t").raw)
+    row = api.get(f"/experiments/{experiment.pk}").json()
+    assert (row["users"], row["conversions"]) == (0, 0)
