@@ -436,3 +436,26 @@ def test_experiments_hide_users_and_conversions_from_a_narrowed_rep(client, rep_
     api = ApiClient(api_token_issue(user=marketer, name="t").raw)
     row = api.get(f"/experiments/{experiment.pk}").json()
     assert (row["users"], row["conversions"]) == (0, 0)
+
+
+@pytest.mark.django_db
+def test_campaign_emails_hide_their_report_from_a_narrowed_rep(
+    client, rep_a, marketer, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from revline.email.models import Send
+    from tests.email.test_send_views import sent_email
+
+    email = sent_email(marketer, django_capture_on_commit_callbacks)
+    Send.objects.filter(to_address="ann1@example.com").update(first_opened_at=timezone.now())
+    set_visibility(contact="own")
+
+    assert "50.0 %" not in _as(client, rep_a, "/email/")  # 1 of 2 delivered opened
+    body = _as(client, rep_a, f"/email/{email.pk}/")
+    assert HIDDEN_OWN in body
+    assert "Leads influenced" not in body and 'id="send-chart-data"' not in body
+
+    assert "50.0 %" in _as(client, marketer, "/email/")
+    body = _as(client, marketer, f"/email/{email.pk}/")
+    assert "Leads influenced" in body and "50.0 %" in body and HIDDEN_OWN not in body
