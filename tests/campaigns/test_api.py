@@ -48,6 +48,7 @@ def test_campaign_detail_carries_its_metrics(api_as, rep_a, launch):
         "cac": "250.00",
         "budget_used": "50.0",
         "team_only": True,  # rep_a: but every deal here is unowned, so all count
+        "whole_audience": True,
         "goals": [
             {"key": "leads", "goal": 4, "actual": 4, "percent": "100.0"},
             {"key": "mqls", "goal": 2, "actual": 5, "percent": "250.0"},

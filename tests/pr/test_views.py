@@ -715,6 +715,8 @@ def test_list_pages_make_the_same_number_of_queries_for_few_and_many_rows(
     client.force_login(rep_a)
     coverage_create(actor=None, outlet="A", title="C0", published_on=D0, competitors=["Acme"])
     paths = ["/pr/", "/pr/contacts/", "/pr/releases/", "/pr/coverage/"]
+    # The navigation's audience check reads the workspace; the first page also creates its row.
+    client.get(paths[0])
     few = [count(path) for path in paths]
     for i in range(1, 12):
         coverage_create(

@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from revline.core.audience import audience_report
 from revline.people.exports import csv_lines, csv_response
 
 from .engine import MODEL_LABELS, MODELS
@@ -268,6 +269,7 @@ def _months_csv(report: RoiReport) -> Iterator[str]:
 
 @login_required
 @require_GET
+@audience_report
 def roi(request: HttpRequest) -> HttpResponseBase:
     today = timezone.localdate()
     form = _bind(RoiFilterForm, request.GET, _roi_defaults(today))

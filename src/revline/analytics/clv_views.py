@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from revline.core.audience import audience_report
 from revline.people.exports import csv_lines, csv_response
 
 from .clv_selectors import CustomerValueReport, GroupRow, contact_names, customer_value_report
@@ -156,6 +157,7 @@ def _chart(rows: list[GroupRow]) -> dict[str, Any]:
 
 @login_required
 @require_GET
+@audience_report
 def customer_value(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     form = CustomerValueForm(request.GET or None)
     valid = not form.is_bound or form.is_valid()

@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from revline.core import permissions
+from revline.core.audience import sees_whole_audience
 from revline.core.dates import days_bounds
 from revline.core.models import User
 from revline.email.template_selectors import sender_header
@@ -138,8 +139,9 @@ class Digest:
     won_deals: int = 0
     new_pipeline: Decimal = Decimal("0")
     new_deals: int = 0
-    new_leads: int = 0
-    new_mqls: int = 0
+    # None when the reader may not see whole-audience numbers (core.audience).
+    new_leads: int | None = 0
+    new_mqls: int | None = 0
     top_campaigns: list[CampaignLine] = field(default_factory=list)
     is_sales: bool = False
     overdue_handoffs: int = 0
@@ -182,8 +184,11 @@ def digest_build(*, user: User, now: datetime) -> Digest:
     ).aggregate(total=Sum("amount_base"), count=Count("pk"))
     digest.new_pipeline, digest.new_deals = _money(created["total"]), created["count"]
     period = dashboard.Period(start=first, end=last, bucket=dashboard.WEEK)
-    digest.new_leads = dashboard.leads_by_channel(period)[0]
-    digest.new_mqls = dashboard.mqls_by_channel(period)[0]
+    if sees_whole_audience(user):
+        digest.new_leads = dashboard.leads_by_channel(period)[0]
+        digest.new_mqls = dashboard.mqls_by_channel(period)[0]
+    else:
+        digest.new_leads = digest.new_mqls = None
     attribution = campaign_attribution(viewer=user, closed_from=first, closed_to=last)
     digest.top_campaigns = [
         CampaignLine(name=row.name, revenue=row.revenue["linear"].quantize(Decimal("0.01")))

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from revline.core.audience import audience_report
 from revline.people.exports import csv_lines, csv_response
 
 from . import executive
@@ -158,6 +159,7 @@ def _charts(report: ExecutiveDashboard) -> dict[str, Any]:
 
 @login_required
 @require_GET
+@audience_report
 def executive_page(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     form = ExecutiveRangeForm(request.GET or None)
     valid = not form.is_bound or form.is_valid()

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from revline.core.audience import audience_report
 from revline.people.exports import csv_lines, csv_response
 
 from . import funnel_selectors, funnels
@@ -43,6 +44,7 @@ def _counts_csv(label: str, steps: list[funnels.FunnelStep]) -> list[Any]:
 
 @login_required
 @require_GET
+@audience_report
 def lifecycle_funnel(request: HttpRequest) -> HttpResponseBase:
     form = LifecycleFunnelForm(request.GET or None, today=timezone.localdate())
     first, last = form.period()
@@ -97,6 +99,7 @@ def lifecycle_funnel(request: HttpRequest) -> HttpResponseBase:
 
 @login_required
 @require_GET
+@audience_report
 def event_funnel(request: HttpRequest) -> HttpResponseBase:
     form = EventFunnelForm(request.GET or None, today=timezone.localdate())
     first, last = form.period()

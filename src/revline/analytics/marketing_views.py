@@ -10,6 +10,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from revline.core.audience import audience_report
+
 from . import dashboard
 
 MAX_PERIOD_DAYS = 3 * 366
@@ -89,6 +91,7 @@ def _series_chart(series: dashboard.Series | None) -> dict[str, Any]:
 
 @login_required
 @require_GET
+@audience_report
 def marketing(request: HttpRequest) -> HttpResponse:
     form = MarketingPeriodForm(request.GET or None)
     valid = not form.is_bound or form.is_valid()

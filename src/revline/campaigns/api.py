@@ -126,10 +126,11 @@ def _metrics_out(campaign: Campaign, viewer: User) -> dict[str, Any]:
         "clicks": f.clicks,
         "ctr": d.ctr,
         "cost": f.cost,
-        "leads": f.leads,
+        # Counted over every contact: null for a reader narrowed by contact visibility.
+        "leads": f.leads if m.whole_audience else None,
         "cost_per_lead": d.cost_per_lead,
-        "mqls": f.mqls,
-        "sqls": f.sqls,
+        "mqls": f.mqls if m.whole_audience else None,
+        "sqls": f.sqls if m.whole_audience else None,
         "pipeline": f.pipeline,
         "won_revenue": f.won_revenue,
         "won_deals": m.won_deals,
@@ -138,6 +139,7 @@ def _metrics_out(campaign: Campaign, viewer: User) -> dict[str, Any]:
         "cac": d.cac,
         "budget_used": m.budget_used,
         "team_only": m.team_only,
+        "whole_audience": m.whole_audience,
         "goals": [
             {"key": g.key, "goal": g.goal, "actual": g.actual, "percent": g.percent}
             for g in m.goals

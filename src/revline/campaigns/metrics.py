@@ -83,7 +83,7 @@ class Progress:
     key: str
     label: str
     goal: Decimal | int | None
-    actual: Decimal | int
+    actual: Decimal | int | None  # None: not shown to this reader (core.audience)
     percent: Decimal | None
     is_money: bool
 
@@ -94,7 +94,12 @@ class Progress:
 
     @property
     def reached(self) -> bool:
-        return self.goal is not None and self.goal > 0 and self.actual >= self.goal
+        return (
+            self.goal is not None
+            and self.goal > 0
+            and self.actual is not None
+            and self.actual >= self.goal
+        )
 
 
 GOALS: tuple[tuple[str, str, bool], ...] = (

@@ -201,12 +201,19 @@ class LinkOut(Schema):
 class GoalOut(Schema):
     key: str
     goal: Decimal | int | None = Field(..., description="The target; null when none is set")
-    actual: Decimal | int
+    actual: Decimal | int | None = Field(
+        ...,
+        description="Null for the leads, MQLs and SQLs goals when whole_audience is false",
+    )
     percent: Decimal | None = Field(..., description="Actual as a percent of the goal")
 
 
 class CampaignMetricsOut(Schema):
-    """Figures from Revline's own records; ratios are null when their denominator is zero."""
+    """Figures from Revline's own records; ratios are null when their denominator is zero.
+
+    Leads, cost per lead, MQLs and SQLs count every contact of the workspace: they are null
+    (and not computed) for a sales rep or manager whose contact visibility is not "all"
+    (whole_audience false)."""
 
     cost_currency: str = Field(..., description="Currency of cost, cost per lead and CAC")
     revenue_currency: str = Field(..., description="Currency of pipeline and won revenue")
@@ -214,10 +221,12 @@ class CampaignMetricsOut(Schema):
     clicks: int
     ctr: Decimal | None = Field(..., description="Clicks per impression, in percent")
     cost: MoneyOut
-    leads: int
-    cost_per_lead: MoneyOut | None
-    mqls: int
-    sqls: int
+    leads: int | None = Field(..., description="Null when whole_audience is false")
+    cost_per_lead: MoneyOut | None = Field(
+        ..., description="Null when there are no leads or whole_audience is false"
+    )
+    mqls: int | None = Field(..., description="Null when whole_audience is false")
+    sqls: int | None = Field(..., description="Null when whole_audience is false")
     pipeline: MoneyOut
     won_revenue: MoneyOut
     won_deals: int
@@ -230,6 +239,13 @@ class CampaignMetricsOut(Schema):
         description=(
             "True when pipeline, won revenue, won deals, ROAS, new customers and CAC count only "
             "the caller's own and team's deals (a sales rep or manager under team visibility)"
+        ),
+    )
+    whole_audience: bool = Field(
+        ...,
+        description=(
+            "False when the caller sees only their own or team's contacts: leads, cost per "
+            "lead, MQLs, SQLs and those goals' actuals are then null"
         ),
     )
     goals: list[GoalOut]

@@ -18,9 +18,13 @@ Deal-derived figures (pipeline, won revenue, ROAS, new customers, CAC) count onl
 viewer may see (sales.visibility): a rep or manager under team visibility sees their team's
 share; admins, marketers and viewer=None (jobs, exports) see the whole company's. A new customer
 counts for whoever may see that customer's first won deal.
+
+Contact-derived figures (leads, cost per lead, MQLs, SQLs, form submissions, unique visitors,
+contacts, landing-page submissions) count every contact, so a reader who does not see every
+contact (core.audience) gets None for them: they are not computed.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.conf import settings
@@ -44,7 +48,9 @@ from django.urls import reverse
 
 from revline.content.models import LandingPage
 from revline.core import permissions
+from revline.core.audience import sees_whole_audience
 from revline.core.models import User
+from revline.core.visibility import contact_q
 from revline.leads.models import LifecycleTransition
 from revline.people.models import LIFECYCLE_ORDER, Contact, LifecycleStage
 from revline.sales.models import Deal, DealStatus
@@ -59,6 +65,8 @@ from .services import UTM_FIELDS, utm_warnings
 from .spend_selectors import campaign_spend_totals
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
+# Goals counted over contacts: hidden from readers who do not see every contact.
+CONTACT_GOALS = ("leads", "mqls", "sqls")
 RECENT_TOUCHPOINTS = 20
 PIPELINE_STATUSES = (DealStatus.OPEN, DealStatus.WON)
 
@@ -66,6 +74,11 @@ PIPELINE_STATUSES = (DealStatus.OPEN, DealStatus.WON)
 def stages_from(stage: str) -> list[str]:
     """The stage and every later forward stage."""
     return [str(s) for s in LIFECYCLE_ORDER[LIFECYCLE_ORDER.index(LifecycleStage(stage)) :]]
+
+
+def whole_audience(viewer: User | None) -> bool:
+    """Whether `viewer` may see figures counted over every contact (None: jobs, exports)."""
+    return viewer is None or sees_whole_audience(viewer)
 
 
 def team_only(viewer: User | None) -> bool:
@@ -101,7 +114,8 @@ def _pipeline_deals_touching(
 def campaigns_with_metrics(*, viewer: User | None = None) -> QuerySet[Campaign]:
     """Every campaign annotated with `leads`, `cost`, `pipeline` and `won_revenue`, in one query.
 
-    Pipeline and won revenue count only the deals `viewer` may see (None: all).
+    Pipeline and won revenue count only the deals `viewer` may see (None: all); `leads` is None
+    for a viewer who does not see every contact.
     """
     deals = _deals(viewer)
     leads = (
@@ -137,8 +151,13 @@ def campaigns_with_metrics(*, viewer: User | None = None) -> QuerySet[Campaign]:
         .values("total")
     )
     zero = Value(Decimal("0"))
+    lead_count = (
+        Coalesce(Subquery(leads, output_field=IntegerField()), Value(0))
+        if whole_audience(viewer)
+        else Value(None, output_field=IntegerField())
+    )
     return Campaign.objects.select_related("owner").annotate(
-        leads=Coalesce(Subquery(leads, output_field=IntegerField()), Value(0)),
+        leads=lead_count,
         cost=Coalesce(Subquery(cost, output_field=MONEY), zero, output_field=MONEY),
         pipeline=Coalesce(Subquery(pipeline, output_field=MONEY), zero, output_field=MONEY),
         won_revenue=Coalesce(Subquery(won, output_field=MONEY), zero, output_field=MONEY),
@@ -158,7 +177,11 @@ def list_ratios(campaigns: list[Campaign]) -> dict[int, ListRatios]:
         cost: Decimal = campaign.cost  # type: ignore[attr-defined]
         same_currency = campaign.currency == settings.CURRENCY
         ratios[campaign.pk] = ListRatios(
-            cost_per_lead=metrics.cost_per(cost, campaign.leads),  # type: ignore[attr-defined]
+            cost_per_lead=(
+                metrics.cost_per(cost, campaign.leads)  # type: ignore[attr-defined]
+                if campaign.leads is not None  # type: ignore[attr-defined]
+                else None
+            ),
             roas=metrics.roas(campaign.won_revenue, cost) if same_currency else None,  # type: ignore[attr-defined]
         )
     return ratios
@@ -176,9 +199,11 @@ class CampaignMetrics:
 
     link_clicks: int
     page_views: int
-    form_submissions: int
-    unique_visitors: int
-    contacts: int
+    # None for a reader who does not see every contact (core.audience), as are figures.leads,
+    # .mqls, .sqls, derived.cost_per_lead and the goals' actuals in CONTACT_GOALS.
+    form_submissions: int | None
+    unique_visitors: int | None
+    contacts: int | None
     figures: Figures
     derived: Derived
     won_deals: int
@@ -193,10 +218,11 @@ class CampaignMetrics:
     goals: list[Progress]
     # True when the deal figures are the viewer's team's only (sales role, team visibility).
     team_only: bool = False
+    whole_audience: bool = True
 
     @property
-    def leads(self) -> int:
-        return self.figures.leads
+    def leads(self) -> int | None:
+        return self.figures.leads if self.whole_audience else None
 
     @property
     def won_revenue(self) -> Decimal:
@@ -204,7 +230,7 @@ class CampaignMetrics:
 
     @property
     def cost_per_lead(self) -> Decimal | None:
-        return self.derived.cost_per_lead
+        return self.derived.cost_per_lead if self.whole_audience else None
 
 
 @dataclass(frozen=True)
@@ -238,11 +264,14 @@ def _reached(stages: list[str]) -> Q:
     return Q(Exists(after_touch)) | (Q(lifecycle_stage__in=stages) & ~Q(Exists(ever)))
 
 
-def _contact_progress(campaign: Campaign, visible: QuerySet[Deal] | None) -> dict[str, int]:
+def _contact_progress(
+    campaign: Campaign, visible: QuerySet[Deal] | None, *, audience: bool = True
+) -> dict[str, int]:
     """MQLs, SQLs and new customers among the contacts who touched the campaign.
 
     With `visible` deals (a viewer limited to their team's), a new customer counts only when
     their first won deal is one of them: a customer another team won first is not new to this one.
+    Without `audience` (a reader narrowed by contact visibility) only new customers are counted.
     """
     touches = Touchpoint.objects.filter(campaign=campaign, contact=OuterRef("pk"))
     first_won = Deal.objects.filter(
@@ -269,6 +298,12 @@ def _contact_progress(campaign: Campaign, visible: QuerySet[Deal] | None) -> dic
         ),
         is_new_customer=ExpressionWrapper(new_customer, output_field=BooleanField()),
     )
+    if not audience:
+        return {
+            "mqls": 0,
+            "sqls": 0,
+            **flags.aggregate(new_customers=Count("pk", filter=Q(is_new_customer=True))),
+        }
     return flags.aggregate(
         mqls=Count("pk", filter=Q(is_mql=True)),
         sqls=Count("pk", filter=Q(is_sql=True)),
@@ -277,15 +312,21 @@ def _contact_progress(campaign: Campaign, visible: QuerySet[Deal] | None) -> dic
 
 
 def campaign_metrics(campaign: Campaign, *, viewer: User | None = None) -> CampaignMetrics:
-    """The campaign's figures; deal-derived ones over the deals `viewer` may see (None: all)."""
-    touch = Touchpoint.objects.filter(campaign=campaign).aggregate(
-        link_clicks=Count("pk", filter=Q(kind=TouchpointKind.CLICK)),
-        page_views=Count("pk", filter=Q(kind=TouchpointKind.PAGE_VIEW)),
-        form_submissions=Count("pk", filter=Q(kind=TouchpointKind.FORM_SUBMISSION)),
-        unique_visitors=Count("visitor", distinct=True),
-        contacts=Count("contact", distinct=True),
-        leads=Count("contact", distinct=True, filter=Q(kind=TouchpointKind.FORM_SUBMISSION)),
-    )
+    """The campaign's figures; deal-derived ones over the deals `viewer` may see (None: all),
+    contact-derived ones only for a viewer who sees every contact (else None, not computed)."""
+    audience = whole_audience(viewer)
+    counts = {
+        "link_clicks": Count("pk", filter=Q(kind=TouchpointKind.CLICK)),
+        "page_views": Count("pk", filter=Q(kind=TouchpointKind.PAGE_VIEW)),
+    }
+    if audience:
+        counts |= {
+            "form_submissions": Count("pk", filter=Q(kind=TouchpointKind.FORM_SUBMISSION)),
+            "unique_visitors": Count("visitor", distinct=True),
+            "contacts": Count("contact", distinct=True),
+            "leads": Count("contact", distinct=True, filter=Q(kind=TouchpointKind.FORM_SUBMISSION)),
+        }
+    touch = Touchpoint.objects.filter(campaign=campaign).aggregate(**counts)
     limited = team_only(viewer)
     deals = _deals(viewer) if limited else Deal.objects.all()
     base = Q(currency=settings.CURRENCY)
@@ -300,12 +341,12 @@ def campaign_metrics(campaign: Campaign, *, viewer: User | None = None) -> Campa
         other=Count("pk", filter=~base),
     )
     spend = campaign_spend_totals(campaign)
-    progress = _contact_progress(campaign, deals if limited else None)
+    progress = _contact_progress(campaign, deals if limited else None, audience=audience)
     figures = Figures(
         impressions=spend.impressions,
         clicks=spend.clicks,
         cost=_money(spend.spend),
-        leads=touch["leads"],
+        leads=touch.get("leads", 0),
         mqls=progress["mqls"],
         sqls=progress["sqls"],
         pipeline=_money(pipeline["total"]),
@@ -319,14 +360,22 @@ def campaign_metrics(campaign: Campaign, *, viewer: User | None = None) -> Campa
         "pipeline": campaign.goal_pipeline,
         "won_revenue": campaign.goal_revenue,
     }
+    derived = metrics.derive(figures, same_currency=campaign.currency == settings.CURRENCY)
+    progress_rows = metrics.plan_vs_actual(goals, figures)
+    if not audience:
+        derived = replace(derived, cost_per_lead=None)
+        progress_rows = [
+            replace(row, actual=None, percent=None) if row.key in CONTACT_GOALS else row
+            for row in progress_rows
+        ]
     return CampaignMetrics(
         link_clicks=touch["link_clicks"],
         page_views=touch["page_views"],
-        form_submissions=touch["form_submissions"],
-        unique_visitors=touch["unique_visitors"],
-        contacts=touch["contacts"],
+        form_submissions=touch.get("form_submissions"),
+        unique_visitors=touch.get("unique_visitors"),
+        contacts=touch.get("contacts"),
         figures=figures,
-        derived=metrics.derive(figures, same_currency=campaign.currency == settings.CURRENCY),
+        derived=derived,
         won_deals=won["n"],
         won_other_currency=won["other"],
         pipeline_deals=pipeline["n"],
@@ -336,8 +385,9 @@ def campaign_metrics(campaign: Campaign, *, viewer: User | None = None) -> Campa
         cost_currency=campaign.currency,
         revenue_currency=settings.CURRENCY,
         budget_used=metrics.share(spend.spend, campaign.budget),
-        goals=metrics.plan_vs_actual(goals, figures),
+        goals=progress_rows,
         team_only=limited,
+        whole_audience=audience,
     )
 
 
@@ -368,12 +418,17 @@ def campaign_links(campaign: Campaign) -> list[LinkRow]:
 
 
 def campaign_detail(campaign: Campaign, *, viewer: User | None = None) -> CampaignDetail:
-    pages = campaign.landing_pages.annotate(submission_count=Count("submissions")).order_by("title")
-    touchpoints = (
-        Touchpoint.objects.filter(campaign=campaign)
-        .select_related("contact", "link")
-        .order_by("-occurred_at", "-pk")[:RECENT_TOUCHPOINTS]
-    )
+    pages = campaign.landing_pages.order_by("title")
+    if whole_audience(viewer):
+        pages = pages.annotate(submission_count=Count("submissions"))
+    touchpoints = Touchpoint.objects.filter(campaign=campaign)
+    narrowed = contact_q(viewer, "contact__") if viewer is not None else Q()
+    if narrowed:
+        # Anonymous visits stay; a known contact's touchpoint only when the viewer sees them.
+        touchpoints = touchpoints.filter(Q(contact__isnull=True) | narrowed)
+    touchpoints = touchpoints.select_related("contact", "link").order_by("-occurred_at", "-pk")[
+        :RECENT_TOUCHPOINTS
+    ]
     return CampaignDetail(
         campaign=campaign,
         metrics=campaign_metrics(campaign, viewer=viewer),

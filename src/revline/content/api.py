@@ -15,6 +15,7 @@ from ninja.pagination import paginate
 from revline.campaigns.models import Campaign
 from revline.core import permissions
 from revline.core.api_support import active_user_or_422, api_user, related_or_422, split_relations
+from revline.core.audience import require_whole_audience, sees_whole_audience
 from revline.core.models import User
 from revline.core.schemas import ErrorOut, LimitOffset
 
@@ -46,6 +47,10 @@ from .models import ContentItem, Form, FormField, LandingPage
 router = Router(tags=["content"])
 
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+SUBMISSIONS_403 = (
+    "Submissions are those of every contact: 403 for a sales rep or manager whose contact "
+    "visibility is not 'all'."
+)
 WRITE_DENIED = "Only marketers and admins manage content, landing pages and forms."
 ITEM_FIELDS = (
     "title",
@@ -87,14 +92,19 @@ def _resolve(data: dict[str, Any]) -> dict[str, Any]:
 # --- Content items -----------------------------------------------------------------------------
 
 
-def _item(item_id: int) -> ContentItem:
-    return get_object_or_404(api_selectors.content_items_for_api(), pk=item_id)
+def _audience(request: HttpRequest) -> bool:
+    """Whether the caller sees counts over every contact (leads, submissions; core.audience)."""
+    return sees_whole_audience(api_user(request))
+
+
+def _item(item_id: int, *, audience: bool = True) -> ContentItem:
+    return get_object_or_404(api_selectors.content_items_for_api(audience=audience), pk=item_id)
 
 
 @router.get("/content/items", response=list[ContentItemOut], summary="The content library")
 @paginate(LimitOffset)
 def list_content_items(request: HttpRequest, filters: Query[ContentItemFilters]) -> Any:
-    return api_selectors.content_item_search(**filters.model_dump())
+    return api_selectors.content_item_search(**filters.model_dump(), audience=_audience(request))
 
 
 @router.post(
@@ -113,7 +123,7 @@ def create_content_item(request: HttpRequest, payload: ContentItemIn) -> Any:
     summary="A content item with its performance",
 )
 def get_content_item(request: HttpRequest, item_id: int) -> Any:
-    return _item(item_id)
+    return _item(item_id, audience=_audience(request))
 
 
 @router.patch(
@@ -169,14 +179,14 @@ def move_content_item(request: HttpRequest, item_id: int, payload: ContentMoveIn
 # --- Landing pages -----------------------------------------------------------------------------
 
 
-def _page(page_id: int) -> LandingPage:
-    return get_object_or_404(api_selectors.landing_pages_for_api(), pk=page_id)
+def _page(page_id: int, *, audience: bool = True) -> LandingPage:
+    return get_object_or_404(api_selectors.landing_pages_for_api(audience=audience), pk=page_id)
 
 
 @router.get("/content/landing-pages", response=list[LandingPageOut], summary="Landing pages")
 @paginate(LimitOffset)
 def list_landing_pages(request: HttpRequest, filters: Query[LandingPageFilters]) -> Any:
-    return api_selectors.landing_page_search(**filters.model_dump())
+    return api_selectors.landing_page_search(**filters.model_dump(), audience=_audience(request))
 
 
 @router.post(
@@ -197,7 +207,7 @@ def create_landing_page(request: HttpRequest, payload: LandingPageIn) -> Any:
     summary="A landing page",
 )
 def get_landing_page(request: HttpRequest, page_id: int) -> Any:
-    return _page(page_id)
+    return _page(page_id, audience=_audience(request))
 
 
 @router.patch(
@@ -252,13 +262,15 @@ def unpublish_landing_page(request: HttpRequest, page_id: int) -> Any:
 
 @router.get(
     "/content/landing-pages/{int:page_id}/submissions",
-    response={200: list[SubmissionOut], 404: ErrorOut},
+    response={200: list[SubmissionOut], 403: ErrorOut, 404: ErrorOut},
     summary="Submissions sent from this page, newest first",
+    description=SUBMISSIONS_403,
 )
 @paginate(LimitOffset)
 def list_page_submissions(
     request: HttpRequest, page_id: int, filters: Query[SubmissionFilters]
 ) -> Any:
+    require_whole_audience(api_user(request))
     page = get_object_or_404(LandingPage.objects.all(), pk=page_id)
     return api_selectors.submission_search(
         page=page, viewer=api_user(request), **filters.model_dump()
@@ -268,14 +280,14 @@ def list_page_submissions(
 # --- Forms -------------------------------------------------------------------------------------
 
 
-def _form(form_id: int) -> Form:
-    return get_object_or_404(api_selectors.forms_for_api(), pk=form_id)
+def _form(form_id: int, *, audience: bool = True) -> Form:
+    return get_object_or_404(api_selectors.forms_for_api(audience=audience), pk=form_id)
 
 
 @router.get("/content/forms", response=list[FormOut], summary="Forms of the form builder")
 @paginate(LimitOffset)
 def list_forms(request: HttpRequest, filters: Query[FormFilters]) -> Any:
-    return api_selectors.form_search(**filters.model_dump())
+    return api_selectors.form_search(**filters.model_dump(), audience=_audience(request))
 
 
 @router.post(
@@ -294,7 +306,7 @@ def create_form(request: HttpRequest, payload: FormIn) -> Any:
     "/content/forms/{int:form_id}", response={200: FormOut, 404: ErrorOut}, summary="A form"
 )
 def get_form(request: HttpRequest, form_id: int) -> Any:
-    return _form(form_id)
+    return _form(form_id, audience=_audience(request))
 
 
 @router.patch(
@@ -408,13 +420,15 @@ def move_form_field(request: HttpRequest, form_id: int, field_id: int, payload: 
 
 @router.get(
     "/content/forms/{int:form_id}/submissions",
-    response={200: list[SubmissionOut], 404: ErrorOut},
+    response={200: list[SubmissionOut], 403: ErrorOut, 404: ErrorOut},
     summary="Submissions of this form, newest first (read only)",
+    description=SUBMISSIONS_403,
 )
 @paginate(LimitOffset)
 def list_form_submissions(
     request: HttpRequest, form_id: int, filters: Query[SubmissionFilters]
 ) -> Any:
+    require_whole_audience(api_user(request))
     form = get_object_or_404(Form.objects.all(), pk=form_id)
     return api_selectors.submission_search(
         form=form, viewer=api_user(request), **filters.model_dump()
@@ -423,9 +437,11 @@ def list_form_submissions(
 
 @router.get(
     "/content/forms/{int:form_id}/submissions/{int:submission_id}",
-    response={200: SubmissionOut, 404: ErrorOut},
+    response={200: SubmissionOut, 403: ErrorOut, 404: ErrorOut},
     summary="One submission with every value sent",
+    description=SUBMISSIONS_403,
 )
 def get_form_submission(request: HttpRequest, form_id: int, submission_id: int) -> Any:
+    require_whole_audience(api_user(request))
     form = get_object_or_404(Form.objects.all(), pk=form_id)
     return get_object_or_404(api_selectors.submission_search(form=form), pk=submission_id)

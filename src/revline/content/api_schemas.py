@@ -102,7 +102,11 @@ class ContentItemOut(Schema):
     summary: str
     views: int = Field(..., description="Page views credited to the item (read only)")
     cta_clicks: int
-    leads: int = Field(..., description="Contacts who submitted a form at or after a touch")
+    leads: int | None = Field(
+        ...,
+        description="Contacts who submitted a form at or after a touch; null for a sales rep or "
+        "manager whose contact visibility is not 'all' (it counts every contact)",
+    )
     revenue: MoneyOut = Field(..., description="Won revenue in `revenue_currency`")
     revenue_currency: str
     next_statuses: list[ContentStatus]
@@ -209,7 +213,11 @@ class LandingPageOut(Schema):
     form: ContentFormRef | None
     is_published: bool
     blocks: list[dict[str, Any]] = Field(..., description="Validated and sanitised blocks")
-    submission_count: int
+    submission_count: int | None = Field(
+        ...,
+        description="Null for a sales rep or manager whose contact visibility is not 'all' "
+        "(it counts every contact's submissions)",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -309,7 +317,11 @@ class FormOut(Schema):
     embed_key: str
     embed_url: str
     rejected_count: int
-    submission_count: int
+    submission_count: int | None = Field(
+        ...,
+        description="Null for a sales rep or manager whose contact visibility is not 'all' "
+        "(it counts every contact's submissions)",
+    )
     fields: list[FormFieldOut]
     created_at: datetime
     updated_at: datetime

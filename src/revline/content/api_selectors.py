@@ -16,8 +16,9 @@ def _ordered(queryset: QuerySet[Any], sort: str) -> QuerySet[Any]:
     return queryset.order_by(sort, "-pk" if sort.startswith("-") else "pk")
 
 
-def content_items_for_api() -> QuerySet[ContentItem]:
-    return library_selectors.content_items_with_performance()
+def content_items_for_api(*, audience: bool = True) -> QuerySet[ContentItem]:
+    """`audience`: False for a reader narrowed by contact visibility (leads are then None)."""
+    return library_selectors.content_items_with_performance(audience=audience)
 
 
 def content_item_search(
@@ -31,8 +32,9 @@ def content_item_search(
     publish_from: date | None = None,
     publish_to: date | None = None,
     sort: str = "-publish_date",
+    audience: bool = True,
 ) -> QuerySet[ContentItem]:
-    items = content_items_for_api()
+    items = content_items_for_api(audience=audience)
     if q:
         items = items.filter(Q(title__icontains=q) | Q(persona__icontains=q) | Q(url__icontains=q))
     exact = {
@@ -50,14 +52,19 @@ def content_item_search(
     return _ordered(items, sort)
 
 
-def landing_pages_for_api() -> QuerySet[LandingPage]:
-    return selectors.landing_pages_with_counts().select_related("form")
+def landing_pages_for_api(*, audience: bool = True) -> QuerySet[LandingPage]:
+    return selectors.landing_pages_with_counts(audience=audience).select_related("form")
 
 
 def landing_page_search(
-    *, q: str = "", campaign_id: int | None = None, status: str | None = None, sort: str = "title"
+    *,
+    q: str = "",
+    campaign_id: int | None = None,
+    status: str | None = None,
+    sort: str = "title",
+    audience: bool = True,
 ) -> QuerySet[LandingPage]:
-    pages = landing_pages_for_api()
+    pages = landing_pages_for_api(audience=audience)
     if q:
         pages = pages.filter(
             Q(title__icontains=q) | Q(slug__icontains=q) | Q(headline__icontains=q)
@@ -69,16 +76,16 @@ def landing_page_search(
     return _ordered(pages, sort)
 
 
-def forms_for_api() -> QuerySet[Form]:
-    return builder_selectors.forms_with_counts().prefetch_related(
+def forms_for_api(*, audience: bool = True) -> QuerySet[Form]:
+    return builder_selectors.forms_with_counts(audience=audience).prefetch_related(
         Prefetch("fields", queryset=FormField.objects.order_by("position", "pk"))
     )
 
 
 def form_search(
-    *, q: str = "", campaign_id: int | None = None, sort: str = "name"
+    *, q: str = "", campaign_id: int | None = None, sort: str = "name", audience: bool = True
 ) -> QuerySet[Form]:
-    forms = forms_for_api()
+    forms = forms_for_api(audience=audience)
     if q:
         forms = forms.filter(name__icontains=q)
     if campaign_id is not None:

@@ -2,10 +2,13 @@
 
 from dataclasses import dataclass
 
-from django.db.models import CharField, Count, QuerySet
+from django.db.models import CharField, Count, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Cast
 
 from revline.campaigns.models import Campaign
+from revline.core.audience import sees_whole_audience
+from revline.core.models import User
+from revline.core.visibility import contact_q
 from revline.core.workspace import workspace_get, workspace_origins
 from revline.tracking.models import TrackedLink
 
@@ -15,10 +18,17 @@ RECENT_SUBMISSIONS = 25
 LINK_CHOICES = 200
 
 
-def forms_with_counts() -> QuerySet[Form]:
-    """Forms with `submission_count`, `field_count` and a string `campaign_key` for filters."""
+def forms_with_counts(*, audience: bool = True) -> QuerySet[Form]:
+    """Forms with `submission_count`, `field_count` and a string `campaign_key` for filters.
+
+    Without `audience` (a reader who does not see every contact, core.audience) the submission
+    count is None: it counts every contact's submissions."""
     return Form.objects.select_related("campaign").annotate(
-        submission_count=Count("submissions", distinct=True),
+        submission_count=(
+            Count("submissions", distinct=True)
+            if audience
+            else Value(None, output_field=IntegerField())
+        ),
         field_count=Count("fields", distinct=True),
         campaign_key=Cast("campaign_id", CharField()),
     )
@@ -40,16 +50,24 @@ def form_by_embed_key(embed_key: str) -> Form | None:
 class FormDetail:
     form: Form
     fields: list[FormField]
-    submissions: int
-    contacts: int
+    # None for a reader who does not see every contact (core.audience).
+    submissions: int | None
+    contacts: int | None
     recent_submissions: list[FormSubmission]
 
 
-def form_detail(form: Form) -> FormDetail:
-    counts = form.submissions.aggregate(n=Count("pk"), contacts=Count("contact", distinct=True))
-    recent = form.submissions.select_related("contact", "landing_page").order_by(
-        "-submitted_at", "-pk"
-    )
+def visible_submissions(submissions: QuerySet[FormSubmission], viewer: User | None) -> QuerySet:
+    """The submissions of contacts `viewer` may see (None: all)."""
+    condition = contact_q(viewer, "contact__") if viewer is not None else Q()
+    return submissions.filter(condition) if condition else submissions
+
+
+def form_detail(form: Form, *, viewer: User | None = None) -> FormDetail:
+    counts: dict[str, int | None] = {"n": None, "contacts": None}
+    if viewer is None or sees_whole_audience(viewer):
+        counts = form.submissions.aggregate(n=Count("pk"), contacts=Count("contact", distinct=True))
+    recent = visible_submissions(form.submissions.all(), viewer)
+    recent = recent.select_related("contact", "landing_page").order_by("-submitted_at", "-pk")
     return FormDetail(
         form=form,
         fields=form_fields(form),

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from revline.core import permissions
+from revline.core.audience import sees_whole_audience
 from revline.core.listing import Column, build_listing
 from revline.core.models import User
 from revline.tracking.services import UTM_KEYS
@@ -51,7 +52,7 @@ def _apply_errors(form: BaseForm, exc: ValidationError) -> None:
 def form_list(request: HttpRequest) -> HttpResponse:
     listing = build_listing(
         request,
-        builder_selectors.forms_with_counts(),
+        builder_selectors.forms_with_counts(audience=sees_whole_audience(request.user)),  # type: ignore[arg-type]
         columns=COLUMNS,
         search_fields=("name",),
         filters={"campaign": "campaign_key"},
@@ -85,7 +86,7 @@ def _embed_codes(form: Form, fields: list[FormField]) -> dict[str, str]:
 def _detail_page(
     request: HttpRequest, form: Form, field_form: FormFieldForm | None = None, status: int = 200
 ) -> HttpResponse:
-    detail = builder_selectors.form_detail(form)
+    detail = builder_selectors.form_detail(form, viewer=request.user)  # type: ignore[arg-type]
     context = {
         "builder_form": form,
         "detail": detail,

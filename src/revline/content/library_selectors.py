@@ -32,7 +32,9 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 
 from revline.campaigns.models import Campaign
+from revline.core.audience import sees_whole_audience
 from revline.core.models import User
+from revline.core.visibility import contact_q
 from revline.sales.models import Deal, DealStatus
 from revline.tracking.models import Touchpoint, TouchpointKind
 
@@ -110,10 +112,11 @@ def _touch_count(kind: str) -> Subquery:
     return Subquery(counted, output_field=IntegerField())
 
 
-def content_items_with_performance() -> QuerySet[ContentItem]:
+def content_items_with_performance(*, audience: bool = True) -> QuerySet[ContentItem]:
     """Every item with `views`, `cta_clicks`, `leads`, `revenue` (base currency), in one query.
 
     Also `campaign_key`, the campaign id as text, so a junk `?campaign=` filter matches nothing.
+    Without `audience` (a reader who does not see every contact, core.audience) `leads` is None.
     """
     later_submission = Touchpoint.objects.filter(
         kind=TouchpointKind.FORM_SUBMISSION,
@@ -139,7 +142,11 @@ def content_items_with_performance() -> QuerySet[ContentItem]:
     return ContentItem.objects.select_related("owner", "campaign").annotate(
         views=Coalesce(_touch_count(TouchpointKind.PAGE_VIEW), Value(0)),
         cta_clicks=Coalesce(_touch_count(TouchpointKind.CTA_CLICK), Value(0)),
-        leads=Coalesce(Subquery(leads, output_field=IntegerField()), Value(0)),
+        leads=(
+            Coalesce(Subquery(leads, output_field=IntegerField()), Value(0))
+            if audience
+            else Value(None, output_field=IntegerField())
+        ),
         revenue=Coalesce(
             Subquery(revenue, output_field=MONEY), Value(Decimal("0")), output_field=MONEY
         ),
@@ -160,9 +167,10 @@ def content_campaigns() -> QuerySet[Campaign]:
 @dataclass(frozen=True)
 class ContentPerformance:
     views: int
-    unique_visitors: int
+    # None for a reader who does not see every contact (core.audience), as is leads.
+    unique_visitors: int | None
     cta_clicks: int
-    leads: int
+    leads: int | None
     revenue: Decimal
     currency: str
     credited_deals: list[Deal]
@@ -171,18 +179,29 @@ class ContentPerformance:
     recent_touches: list[Touchpoint]
 
 
-def content_item_performance(item: ContentItem) -> ContentPerformance:
-    figures: Any = content_items_with_performance().get(pk=item.pk)  # annotated, see above
-    visitors = Touchpoint.objects.filter(
-        content_item=item, kind=TouchpointKind.PAGE_VIEW, visitor__isnull=False
-    ).aggregate(n=Count("visitor", distinct=True))["n"]
+def content_item_performance(
+    item: ContentItem, *, viewer: User | None = None
+) -> ContentPerformance:
+    """The item's figures; leads and unique visitors only for a viewer who sees every contact
+    (None: jobs), and the recent touches of contacts the viewer may see."""
+    audience = viewer is None or sees_whole_audience(viewer)
+    figures: Any = content_items_with_performance(audience=audience).get(pk=item.pk)
+    visitors = None
+    if audience:
+        visitors = Touchpoint.objects.filter(
+            content_item=item, kind=TouchpointKind.PAGE_VIEW, visitor__isnull=False
+        ).aggregate(n=Count("visitor", distinct=True))["n"]
     won = _won_deals_touching(item)
     by_currency = won.aggregate(
         base=Count("pk", filter=Q(currency=settings.CURRENCY)),
         other=Count("pk", filter=~Q(currency=settings.CURRENCY)),
     )
     credited = won.filter(currency=settings.CURRENCY).select_related("contact")
-    recent = Touchpoint.objects.filter(content_item=item).select_related("contact", "campaign")
+    recent = Touchpoint.objects.filter(content_item=item)
+    narrowed = contact_q(viewer, "contact__") if viewer is not None else Q()
+    if narrowed:
+        recent = recent.filter(Q(contact__isnull=True) | narrowed)
+    recent = recent.select_related("contact", "campaign")
     return ContentPerformance(
         views=figures.views,
         unique_visitors=visitors,

@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from revline.core import permissions
+from revline.core.audience import sees_whole_audience
 from revline.core.forms import add_service_errors
 from revline.core.listing import Column, build_listing
 from revline.core.models import User
@@ -58,7 +59,9 @@ def _first_error(exc: ValidationError) -> str:
 def content_library(request: HttpRequest) -> HttpResponse:
     listing = build_listing(
         request,
-        library_selectors.content_items_with_performance(),
+        library_selectors.content_items_with_performance(
+            audience=sees_whole_audience(request.user)  # type: ignore[arg-type]
+        ),
         columns=COLUMNS,
         search_fields=("title", "persona", "url"),
         filters=FILTERS,
@@ -81,7 +84,7 @@ def _render_detail(
 ) -> HttpResponse:
     context = {
         "item": item,
-        "performance": library_selectors.content_item_performance(item),
+        "performance": library_selectors.content_item_performance(item, viewer=request.user),  # type: ignore[arg-type]
         "workflow": [
             {"value": value, "label": label, "current": value == item.status}
             for value, label in ContentStatus.choices

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from revline.core import permissions
+from revline.core.audience import sees_whole_audience
 from revline.core.forms import add_service_errors
 from revline.core.listing import Column, build_listing
 from revline.core.models import User
@@ -45,7 +46,7 @@ def _marketer(request: HttpRequest) -> User:
 def page_list(request: HttpRequest) -> HttpResponse:
     listing = build_listing(
         request,
-        selectors.landing_pages_with_counts(),
+        selectors.landing_pages_with_counts(audience=sees_whole_audience(request.user)),  # type: ignore[arg-type]
         columns=COLUMNS,
         search_fields=("title", "slug", "headline"),
         filters={"campaign": "campaign_key", "status": "state"},
@@ -65,7 +66,7 @@ def page_list(request: HttpRequest) -> HttpResponse:
 def page_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = get_object_or_404(LandingPage.objects.select_related("campaign", "form"), pk=pk)
     context = {
-        "detail": selectors.landing_page_detail(page),
+        "detail": selectors.landing_page_detail(page, viewer=request.user),  # type: ignore[arg-type]
         "page": page,
         "base_url": settings.BASE_URL,
     }

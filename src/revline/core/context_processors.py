@@ -1,9 +1,11 @@
+import functools
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 
 from . import permissions
+from .audience import hidden_note, sees_whole_audience
 from .models import Workspace
 from .workspace import workspace_get
 
@@ -20,6 +22,14 @@ def revline(request: HttpRequest) -> dict[str, Any]:
             "manage_marketing": authenticated and permissions.can_manage_marketing(user),  # type: ignore[arg-type]
             "create_deals": authenticated and permissions.can_create_deals(user),  # type: ignore[arg-type]
             "manage_pipelines": authenticated and permissions.can_manage_pipelines(user),  # type: ignore[arg-type]
+            # Whole-audience marketing reports (core.audience): read once, only if a template asks.
+            "whole_audience": functools.cache(
+                lambda: authenticated and sees_whole_audience(user)  # type: ignore[arg-type]
+            ),
+            # The line partials/audience_hidden.html shows in place of those figures.
+            "audience_hidden": functools.cache(
+                lambda: hidden_note(user) if authenticated else ""  # type: ignore[arg-type]
+            ),
         },
     }
 

@@ -21,6 +21,7 @@ from ninja.pagination import paginate
 from revline.campaigns.models import Campaign
 from revline.core import permissions
 from revline.core.api_support import api_user, related_or_422, state_conflict
+from revline.core.audience import require_whole_audience
 from revline.core.models import User
 from revline.core.schemas import ErrorOut, LimitOffset
 from revline.core.visibility import contact_q, visible_contacts
@@ -365,11 +366,14 @@ def test_email(request: HttpRequest, email_id: int, payload: TestSendIn) -> Any:
 
 @router.get(
     "/emails/{int:email_id}/stats",
-    response={200: EmailStatsOut, 404: ErrorOut},
+    response={200: EmailStatsOut, 403: ErrorOut, 404: ErrorOut},
     tags=["emails"],
     summary="Sent, delivered, opens, clicks, bounces, unsubscribes and per-link clicks",
+    description="Counted over every recipient: 403 for a sales rep or manager whose contact "
+    "visibility is not 'all'.",
 )
 def email_stats(request: HttpRequest, email_id: int) -> Any:
+    require_whole_audience(api_user(request))
     email = get_object_or_404(_emails(), pk=email_id)
     report = send_selectors.email_report(email)
     stats = report.stats

@@ -11,6 +11,8 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.http import HttpRequest
 
 from revline.core.listing import Column, Listing, build_listing
+from revline.core.models import User
+from revline.core.visibility import contact_q
 from revline.leads.models import LifecycleTransition
 from revline.people.models import LIFECYCLE_ORDER, LifecycleStage
 from revline.sales.models import Deal, DealStatus
@@ -231,9 +233,10 @@ def email_report(email: Email) -> EmailReport:
     )
 
 
-def email_recent_sends(email: Email, limit: int = 20) -> list[Send]:
-    return list(
-        Send.objects.filter(email=email)
-        .select_related("contact")
-        .order_by("-sent_at", "-pk")[:limit]
-    )
+def email_recent_sends(email: Email, limit: int = 20, *, viewer: User | None = None) -> list[Send]:
+    """The latest sends, to contacts `viewer` may see (None: all)."""
+    sends = Send.objects.filter(email=email)
+    narrowed = contact_q(viewer, "contact__") if viewer is not None else Q()
+    if narrowed:
+        sends = sends.filter(narrowed)
+    return list(sends.select_related("contact").order_by("-sent_at", "-pk")[:limit])

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from revline.core import permissions
+from revline.core.audience import sees_whole_audience
 from revline.core.forms import add_service_errors
 from revline.core.models import User
 from revline.people.models import Contact
@@ -43,7 +44,12 @@ def email_list(request: HttpRequest) -> HttpResponse:
     listing = selectors.email_listing(request)
     context = {
         "listing": listing,
-        "stats": selectors.email_list_stats(e.pk for e in listing.page),
+        # Counted over every recipient: "—" cells for a reader narrowed by contact visibility.
+        "stats": (
+            selectors.email_list_stats(e.pk for e in listing.page)
+            if sees_whole_audience(request.user)  # type: ignore[arg-type]
+            else {}
+        ),
         "statuses": EmailStatus.choices,
         "filtered": any(listing.params.get(k) for k in ("q", "status")),
     }
@@ -104,13 +110,15 @@ def _detail(
     test_form: TestSendForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    report = selectors.email_report(email)
+    viewer: User = request.user  # type: ignore[assignment]
+    # The report counts every recipient: not computed for a reader narrowed by contact visibility.
+    report = selectors.email_report(email) if sees_whole_audience(viewer) else None
     context: dict[str, Any] = {
         "email": email,
         "report": report,
-        "chart": report.chart(),
+        "chart": report.chart() if report else None,
         "progress": selectors.email_progress(email),
-        "recent": selectors.email_recent_sends(email),
+        "recent": selectors.email_recent_sends(email, viewer=viewer),
         "schedule_form": schedule_form or ScheduleForm(),
         "test_form": test_form or TestSendForm(initial={"to": request.user.email}),  # type: ignore[union-attr]
         "time_zone": timezone.get_current_timezone_name(),

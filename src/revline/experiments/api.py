@@ -22,6 +22,7 @@ from revline.analytics.stats import Comparison, Interval
 from revline.content.models import LandingPage
 from revline.core import permissions
 from revline.core.api_support import api_user, related_or_422
+from revline.core.audience import require_whole_audience, sees_whole_audience
 from revline.core.listing import MAX_ID
 from revline.core.models import User
 from revline.core.schemas import ErrorOut, InputSchema, LimitOffset, LongText, Name200, PatchSchema
@@ -59,8 +60,12 @@ class ExperimentOut(Schema):
     started_at: datetime | None
     stopped_at: datetime | None
     created_at: datetime
-    users: int
-    conversions: int
+    users: int | None = Field(
+        ...,
+        description="Null for a sales rep or manager whose contact visibility is not 'all' "
+        "(it counts every visitor and contact)",
+    )
+    conversions: int | None = Field(..., description="Null when users is null")
 
 
 class ExperimentVariantIn(InputSchema):
@@ -213,8 +218,8 @@ def _interval(interval: Interval | None) -> dict[str, float] | None:
 )
 @paginate(LimitOffset)
 def list_experiments(request: HttpRequest, filters: Query[ExperimentFilters]) -> Any:
-    api_user(request)
-    experiments = selectors.experiments_for_list()
+    audience = sees_whole_audience(api_user(request))
+    experiments = selectors.experiments_for_list(audience=audience)
     if filters.q:
         experiments = experiments.filter(
             Q(name__icontains=filters.q) | Q(hypothesis__icontains=filters.q)
@@ -249,8 +254,8 @@ def _manager(request: HttpRequest) -> User:
     return user
 
 
-def _detailed() -> QuerySet[Experiment]:
-    return selectors.experiments_for_list().prefetch_related("variants")
+def _detailed(*, audience: bool = True) -> QuerySet[Experiment]:
+    return selectors.experiments_for_list(audience=audience).prefetch_related("variants")
 
 
 def _page(pk: int | None, field: str) -> LandingPage | None:
@@ -301,8 +306,8 @@ def create_experiment(request: HttpRequest, payload: ExperimentIn) -> Any:
     summary="An experiment with its variants",
 )
 def get_experiment(request: HttpRequest, experiment_id: int) -> Any:
-    api_user(request)
-    return get_object_or_404(_detailed(), pk=experiment_id)
+    audience = sees_whole_audience(api_user(request))
+    return get_object_or_404(_detailed(audience=audience), pk=experiment_id)
 
 
 @router.patch(
@@ -363,15 +368,16 @@ def stop_experiment(request: HttpRequest, experiment_id: int) -> Any:
 
 @router.get(
     "/experiments/{int:experiment_id}/results",
-    response={200: ExperimentResultsOut, 404: ErrorOut},
+    response={200: ExperimentResultsOut, 403: ErrorOut, 404: ErrorOut},
     summary="An experiment's results: per variant, and each variant against the control",
     description="Welch's test with a delta-method interval of the relative lift, the "
     "always-valid sequential interval, the Bayesian chance to beat the control and expected "
     "loss, and the sample-ratio check; `cuped=true` adjusts with the pre-period touches. "
-    "See docs/experiments.md.",
+    "See docs/experiments.md. Counted over every visitor and contact: 403 for a sales rep or "
+    "manager whose contact visibility is not 'all'.",
 )
 def experiment_results(request: HttpRequest, experiment_id: int, cuped: bool = False) -> Any:
-    api_user(request)
+    require_whole_audience(api_user(request))
     experiment = get_object_or_404(selectors.experiments_for_list(), pk=experiment_id)
     results = selectors.experiment_results(experiment=experiment, cuped=cuped)
     srm, adjusted = results.srm, results.cuped

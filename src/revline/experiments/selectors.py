@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -31,9 +31,16 @@ from .models import Experiment, Exposure, Variant
 MAX_DAILY_POINTS = 120
 
 
-def experiments_for_list() -> QuerySet[Experiment]:
-    """Every experiment with its target and its counts (users exposed, conversions)."""
-    return Experiment.objects.select_related("landing_page", "email").annotate(
+def experiments_for_list(*, audience: bool = True) -> QuerySet[Experiment]:
+    """Every experiment with its target and its counts (users exposed, conversions).
+
+    Without `audience` (a reader who does not see every contact, core.audience) both counts are
+    None: they count every visitor and contact."""
+    experiments = Experiment.objects.select_related("landing_page", "email")
+    if not audience:
+        none = Value(None, output_field=IntegerField())
+        return experiments.annotate(users=none, conversions=none)
+    return experiments.annotate(
         users=Count("exposures"),
         conversions=Count("exposures", filter=Q(exposures__converted_at__isnull=False)),
     )

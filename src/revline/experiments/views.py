@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from revline.core import permissions
+from revline.core.audience import audience_refused, sees_whole_audience
 from revline.core.listing import Column, build_listing
 from revline.core.models import User
 from revline.people.exports import csv_lines, csv_response
@@ -56,7 +57,7 @@ def _experiment(pk: int) -> Experiment:
 def experiment_list(request: HttpRequest) -> HttpResponse:
     listing = build_listing(
         request,
-        selectors.experiments_for_list(),
+        selectors.experiments_for_list(audience=sees_whole_audience(_viewer(request))),
         columns=COLUMNS,
         search_fields=("name", "hypothesis", "landing_page__title", "email__name"),
         filters={"status": "status", "kind": "kind"},
@@ -157,11 +158,13 @@ def experiment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def experiment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     experiment = _experiment(pk)
     cuped = request.GET.get("cuped") == "1"
-    results = selectors.experiment_results(experiment=experiment, cuped=cuped)
+    # Results count every visitor and contact: not computed for a narrowed reader (core.audience).
+    audience = sees_whole_audience(_viewer(request))
+    results = selectors.experiment_results(experiment=experiment, cuped=cuped) if audience else None
     context = {
         "experiment": experiment,
         "results": results,
-        "view": results_view(results),
+        "view": results_view(results) if results is not None else None,
         "days": selectors.experiment_days(experiment),
         "can_manage": permissions.can_manage_marketing(_viewer(request)),
     }
@@ -170,7 +173,9 @@ def experiment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def experiment_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+def experiment_export(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
+    if not sees_whole_audience(_viewer(request)):
+        return audience_refused(request)
     experiment = _experiment(pk)
     cuped = request.GET.get("cuped") == "1"
     results = selectors.experiment_results(experiment=experiment, cuped=cuped)

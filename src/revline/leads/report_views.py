@@ -10,6 +10,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from revline.core.audience import audience_report
+
 from . import report_selectors, reports
 from .report_forms import ConversionFilterForm, LeadQualityFilterForm
 
@@ -20,6 +22,7 @@ def _days(value: Any) -> float | None:
 
 @login_required
 @require_GET
+@audience_report
 def lead_quality(request: HttpRequest) -> HttpResponse:
     form = LeadQualityFilterForm(request.GET or None, today=timezone.localdate())
     first, last = form.period()
@@ -69,6 +72,7 @@ def lead_quality(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@audience_report
 def conversion(request: HttpRequest) -> HttpResponse:
     form = ConversionFilterForm(request.GET or None, today=timezone.localdate())
     first, last = form.period()

@@ -16,6 +16,7 @@ from ninja.pagination import paginate
 
 from revline.core import permissions
 from revline.core.api_support import api_user, related_or_422
+from revline.core.audience import require_whole_audience
 from revline.core.models import User
 from revline.core.schemas import ErrorOut, LimitOffset
 from revline.core.visibility import contact_q
@@ -386,11 +387,13 @@ def _nps(value: Any) -> NpsOut:
 
 @router.get(
     "/surveys/{int:survey_id}/results",
-    response={200: SurveyResultsOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: SurveyResultsOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="NPS, CSAT and the NPS trend",
+    description="Counted over every respondent: 403 for a sales rep or manager whose contact "
+    "visibility is not 'all'.",
 )
 def survey_results(request: HttpRequest, survey_id: int, filters: Query[ResultFiltersIn]) -> Any:
-    api_user(request)
+    require_whole_audience(api_user(request))
     survey = _survey_or_404(survey_id)
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         return Status(422, {"detail": "date_from must be on or before date_to."})

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.http import HttpRequest
 from django.utils import timezone
@@ -48,8 +48,13 @@ def question_get(*, pk: int) -> Question | None:
     return Question.objects.select_related("version__survey").filter(pk=pk).first()
 
 
-def survey_listing(request: HttpRequest) -> Listing:
-    surveys = Survey.objects.annotate(response_count=Count("responses"))
+def survey_listing(request: HttpRequest, *, audience: bool = True) -> Listing:
+    """Without `audience` (a reader narrowed by contact visibility) response counts are None."""
+    surveys = Survey.objects.annotate(
+        response_count=(
+            Count("responses") if audience else Value(None, output_field=IntegerField())
+        )
+    )
     return build_listing(
         request,
         surveys,

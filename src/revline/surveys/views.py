@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from revline.core import permissions
+from revline.core.audience import audience_refused, sees_whole_audience
 from revline.core.models import User
 from revline.people.exports import csv_lines, csv_response
 from revline.segments.selectors import segment_get
@@ -62,8 +63,8 @@ def _form_errors(form: BaseForm, exc: ValidationError) -> None:
 @login_required
 @require_GET
 def survey_list(request: HttpRequest) -> HttpResponse:
-    _reader(request)
-    listing = selectors.survey_listing(request)
+    reader = _reader(request)
+    listing = selectors.survey_listing(request, audience=sees_whole_audience(reader))
     context = {
         "listing": listing,
         "statuses": SurveyStatus.choices,
@@ -302,8 +303,11 @@ def _results_form(request: HttpRequest, survey: Survey) -> ResultsFilterForm:
 @login_required
 @require_GET
 def survey_results(request: HttpRequest, pk: int) -> HttpResponse:
-    _reader(request)
+    reader = _reader(request)
     survey = _survey_or_404(pk)
+    if not sees_whole_audience(reader):
+        # Counted over every respondent: the page says why instead (core.audience).
+        return render(request, "surveys/results.html", {"survey": survey, "results": None})
     form = _results_form(request, survey)
     results = selectors.survey_results(
         survey=survey, filters=form.filters(), period=form.trend_period()
@@ -325,8 +329,9 @@ def survey_results(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def survey_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
-    _reader(request)
+def survey_export(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
+    if not sees_whole_audience(_reader(request)):
+        return audience_refused(request)
     survey = _survey_or_404(pk)
     form = _results_form(request, survey)
     header, rows = selectors.export_rows(survey=survey, filters=form.filters())
