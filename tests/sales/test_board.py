@@ -171,8 +171,7 @@ def test_the_query_count_is_the_same_with_3_and_with_60_deals(client, manager_a,
     # Then the board needs exactly as many queries
     assert response.context["board"].open_count == 59
     assert len(many) == len(few)
-    # 13: the navigation's audience check (core.audience) reads the workspace once per page.
-    assert len(few) <= 13
+    assert len(few) <= 12
 
 
 @pytest.mark.django_db
