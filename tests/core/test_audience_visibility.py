@@ -459,3 +459,114 @@ def test_campaign_emails_hide_their_report_from_a_narrowed_rep(
     assert "50.0 %" in _as(client, marketer, "/email/")
     body = _as(client, marketer, f"/email/{email.pk}/")
     assert "Leads influenced" in body and "50.0 %" in body and HIDDEN_OWN not in body
+
+
+@pytest.mark.django_db
+def test_the_survey_page_hides_response_and_invite_counts_from_a_narrowed_rep(
+    client, rep_a, marketer
+):
+    from django.test import Client
+    from django.utils import timezone
+
+    from revline.core.services import api_token_issue
+    from revline.surveys import services
+    from revline.surveys.models import SurveyInvite
+    from tests.api.conftest import ApiClient
+    from tests.surveys.conftest import make_contact, make_nps_survey, post_data
+
+    survey = make_nps_survey(marketer)
+    invites = [services.invite_for(survey=survey, contact=make_contact(n)) for n in (1, 2, 3)]
+    SurveyInvite.objects.filter(pk__in=[i.pk for i in invites[:2]]).update(sent_at=timezone.now())
+    answered = Client().post(f"/s/{survey.slug}/{invites[0].token}/", post_data(survey, How="9"))
+    assert answered.status_code == 302
+    url = f"/research/surveys/{survey.pk}/"
+    set_visibility(contact="own")
+
+    body = _as(client, rep_a, url)
+    assert '<dd data-stat="responses">—</dd>' in body
+    assert '<dd data-stat="invites">—</dd>' in body
+    assert "emailed" not in body and "Results (" not in body
+    assert HIDDEN_OWN in body
+    api = ApiClient(api_token_issue(user=rep_a, name="t").raw)
+    assert api.get(f"/surveys/{survey.pk}").json()["response_count"] is None
+
+    body = _as(client, marketer, url)
+    assert '<dd data-stat="responses">1</dd>' in body
+    assert '<dd data-stat="invites">3 · 2 emailed · 1 answered</dd>' in body
+    assert "Results (1)" in body and HIDDEN_OWN not in body
+    api = ApiClient(api_token_issue(user=marketer, name="t").raw)
+    assert api.get(f"/surveys/{survey.pk}").json()["response_count"] == 1
+
+
+@pytest.mark.django_db
+def test_the_sending_progress_hides_recipient_counts_from_a_narrowed_rep(
+    client, rep_a, marketer, settings
+):
+    from revline.email import send_services
+    from revline.email.models import EmailStatus, Send, SendState
+    from tests.email.test_send_services import make_contact, make_email
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    make_contact(1), make_contact(2)
+    email = make_email(marketer)
+    send_services.email_send_now(actor=marketer, email=email)
+    Send.objects.filter(to_address="ann1@example.com").update(state=SendState.SENT)
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SENDING
+    set_visibility(contact="own")
+
+    body = _as(client, rep_a, f"/email/{email.pk}/")
+    assert '<p class="muted" data-progress="hidden">Sending…</p>' in body
+    assert "handled" not in body and "to go" not in body
+    assert HIDDEN_OWN in body
+    partial = _as(client, rep_a, f"/email/{email.pk}/progress")
+    assert "Sending…" in partial and "handled" not in partial
+    assert 'hx-trigger="every 2s"' in partial  # the state still updates
+
+    body = _as(client, marketer, f"/email/{email.pk}/")
+    assert "1 of 2 handled (50 %), 1 to go." in body and "Sending…" not in body
+    assert HIDDEN_OWN not in body
+    assert "1 of 2 handled (50 %), 1 to go." in _as(client, marketer, f"/email/{email.pk}/progress")
+
+
+@pytest.mark.django_db
+def test_content_revenue_counts_only_the_deals_the_reader_may_see(client, rep_a, rep_b, marketer):
+    from revline.content.models import ContentItem, ContentKind
+    from revline.core.services import api_token_issue
+    from revline.people.services import contact_create
+    from revline.sales.models import Deal
+    from revline.tracking.models import TouchpointKind
+    from tests.api.conftest import ApiClient
+    from tests.content.test_library_views import touch, won
+
+    item = ContentItem.objects.create(
+        title="Pricing guide", url="https://example.com/p", kind=ContentKind.WHITEPAPER
+    )
+    ada = contact_create(actor=None, first_name="Ada", email="ada@example.com")
+    touch(TouchpointKind.PAGE_VIEW, 2, item=item, contact=ada)
+    mine = won(ada, "1000", "EUR", 5, "Ada renewal")
+    theirs = won(ada, "2000", "EUR", 6, "Zed upsell")
+    Deal.objects.filter(pk=mine.pk).update(owner=rep_a)
+    Deal.objects.filter(pk=theirs.pk).update(owner=rep_b)
+    set_visibility(contact="own", deal="own")
+    revenue = '<div class="label">Revenue</div><div class="value">{}</div>'
+
+    body = _as(client, rep_a, "/content/")
+    assert '<td class="num">€1,000</td>' in body and "€3,000" not in body
+    body = _as(client, rep_a, f"/content/{item.pk}/")
+    assert revenue.format("€1,000") in body
+    assert "1 won deal of people who saw it" in body
+    assert "Ada renewal" in body and "Zed upsell" not in body
+    assert HIDDEN_OWN in body  # leads: contact-derived
+    api = ApiClient(api_token_issue(user=rep_a, name="t").raw)
+    assert api.get(f"/content/items/{item.pk}").json()["revenue"] == "1000.00"
+    assert [row["revenue"] for row in api.get("/content/items").json()["items"]] == ["1000.00"]
+
+    body = _as(client, marketer, "/content/")
+    assert '<td class="num">€3,000</td>' in body
+    body = _as(client, marketer, f"/content/{item.pk}/")
+    assert revenue.format("€3,000") in body
+    assert "2 won deals of people who saw it" in body
+    assert "Ada renewal" in body and "Zed upsell" in body
+    api = ApiClient(api_token_issue(user=marketer, name="t").raw)
+    assert api.get(f"/content/items/{item.pk}").json()["revenue"] == "3000.00"

@@ -97,14 +97,21 @@ def _audience(request: HttpRequest) -> bool:
     return sees_whole_audience(api_user(request))
 
 
-def _item(item_id: int, *, audience: bool = True) -> ContentItem:
-    return get_object_or_404(api_selectors.content_items_for_api(audience=audience), pk=item_id)
+def _item(item_id: int, *, viewer: User | None = None) -> ContentItem:
+    """The item as `viewer` sees it: leads only for a whole-audience reader, revenue of the
+    deals they may see (None: a marketer's write, who sees everything)."""
+    audience = viewer is None or sees_whole_audience(viewer)
+    items = api_selectors.content_items_for_api(audience=audience, viewer=viewer)
+    return get_object_or_404(items, pk=item_id)
 
 
 @router.get("/content/items", response=list[ContentItemOut], summary="The content library")
 @paginate(LimitOffset)
 def list_content_items(request: HttpRequest, filters: Query[ContentItemFilters]) -> Any:
-    return api_selectors.content_item_search(**filters.model_dump(), audience=_audience(request))
+    viewer = api_user(request)
+    return api_selectors.content_item_search(
+        **filters.model_dump(), audience=sees_whole_audience(viewer), viewer=viewer
+    )
 
 
 @router.post(
@@ -123,7 +130,7 @@ def create_content_item(request: HttpRequest, payload: ContentItemIn) -> Any:
     summary="A content item with its performance",
 )
 def get_content_item(request: HttpRequest, item_id: int) -> Any:
-    return _item(item_id, audience=_audience(request))
+    return _item(item_id, viewer=api_user(request))
 
 
 @router.patch(

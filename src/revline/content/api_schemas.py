@@ -107,7 +107,9 @@ class ContentItemOut(Schema):
         description="Contacts who submitted a form at or after a touch; null for a sales rep or "
         "manager whose contact visibility is not 'all' (it counts every contact)",
     )
-    revenue: MoneyOut = Field(..., description="Won revenue in `revenue_currency`")
+    revenue: MoneyOut = Field(
+        ..., description="Won revenue in `revenue_currency`, of the deals the caller may see"
+    )
     revenue_currency: str
     next_statuses: list[ContentStatus]
     created_at: datetime

@@ -16,9 +16,12 @@ def _ordered(queryset: QuerySet[Any], sort: str) -> QuerySet[Any]:
     return queryset.order_by(sort, "-pk" if sort.startswith("-") else "pk")
 
 
-def content_items_for_api(*, audience: bool = True) -> QuerySet[ContentItem]:
-    """`audience`: False for a reader narrowed by contact visibility (leads are then None)."""
-    return library_selectors.content_items_with_performance(audience=audience)
+def content_items_for_api(
+    *, audience: bool = True, viewer: User | None = None
+) -> QuerySet[ContentItem]:
+    """`audience`: False for a reader narrowed by contact visibility (leads are then None);
+    revenue counts the deals `viewer` may see (None: all)."""
+    return library_selectors.content_items_with_performance(audience=audience, viewer=viewer)
 
 
 def content_item_search(
@@ -33,8 +36,9 @@ def content_item_search(
     publish_to: date | None = None,
     sort: str = "-publish_date",
     audience: bool = True,
+    viewer: User | None = None,
 ) -> QuerySet[ContentItem]:
-    items = content_items_for_api(audience=audience)
+    items = content_items_for_api(audience=audience, viewer=viewer)
     if q:
         items = items.filter(Q(title__icontains=q) | Q(persona__icontains=q) | Q(url__icontains=q))
     exact = {

@@ -4,7 +4,8 @@ Performance of an item, the same on the list and the detail page:
 - views: page-view touchpoints on the item; CTA clicks: CTA-click touchpoints on it;
 - leads: distinct contacts who submitted a form at or after touching the item;
 - revenue: won deals in the base currency whose contact touched the item at or before the close
-  (the rule campaigns and attribution use), each deal counted once.
+  (the rule campaigns and attribution use), each deal counted once; only deals the reader may
+  see (the deal setting, core.visibility), as every deal figure.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from django.db.models.functions import Cast, Coalesce
 from revline.campaigns.models import Campaign
 from revline.core.audience import sees_whole_audience
 from revline.core.models import User
-from revline.core.visibility import contact_q
+from revline.core.visibility import contact_q, visible_deals
 from revline.sales.models import Deal, DealStatus
 from revline.tracking.models import Touchpoint, TouchpointKind
 
@@ -91,12 +92,18 @@ def content_item_for_url(url: str, *, exclude_pk: int | None = None) -> ContentI
     return None
 
 
-def _won_deals_touching(item: ContentItem | OuterRef) -> QuerySet[Deal]:
-    """Won deals (any currency) whose contact touched `item` at or before the close."""
+def _deals(viewer: User | None) -> QuerySet[Deal]:
+    """The deals `viewer` may see (None: all, for jobs)."""
+    deals = Deal.objects.all()
+    return visible_deals(deals, viewer) if viewer is not None else deals
+
+
+def _won_deals_touching(item: ContentItem | OuterRef, deals: QuerySet[Deal]) -> QuerySet[Deal]:
+    """Won `deals` (any currency) whose contact touched `item` at or before the close."""
     touched = Touchpoint.objects.filter(
         content_item=item, contact=OuterRef("contact"), occurred_at__lte=OuterRef("closed_at")
     )
-    return Deal.objects.filter(
+    return deals.filter(
         status=DealStatus.WON, closed_at__isnull=False, contact__isnull=False
     ).filter(Exists(touched))
 
@@ -112,11 +119,14 @@ def _touch_count(kind: str) -> Subquery:
     return Subquery(counted, output_field=IntegerField())
 
 
-def content_items_with_performance(*, audience: bool = True) -> QuerySet[ContentItem]:
+def content_items_with_performance(
+    *, audience: bool = True, viewer: User | None = None
+) -> QuerySet[ContentItem]:
     """Every item with `views`, `cta_clicks`, `leads`, `revenue` (base currency), in one query.
 
     Also `campaign_key`, the campaign id as text, so a junk `?campaign=` filter matches nothing.
     Without `audience` (a reader who does not see every contact, core.audience) `leads` is None.
+    `revenue` counts the deals `viewer` may see (None: all).
     """
     later_submission = Touchpoint.objects.filter(
         kind=TouchpointKind.FORM_SUBMISSION,
@@ -132,7 +142,7 @@ def content_items_with_performance(*, audience: bool = True) -> QuerySet[Content
         .values("n")
     )
     revenue = (
-        _won_deals_touching(OuterRef(OuterRef("pk")))
+        _won_deals_touching(OuterRef(OuterRef("pk")), _deals(viewer))
         .filter(currency=settings.CURRENCY)
         .order_by()
         .values("status")
@@ -183,15 +193,16 @@ def content_item_performance(
     item: ContentItem, *, viewer: User | None = None
 ) -> ContentPerformance:
     """The item's figures; leads and unique visitors only for a viewer who sees every contact
-    (None: jobs), and the recent touches of contacts the viewer may see."""
+    (None: jobs), revenue and won deals of the deals the viewer may see, and the recent touches
+    of contacts the viewer may see."""
     audience = viewer is None or sees_whole_audience(viewer)
-    figures: Any = content_items_with_performance(audience=audience).get(pk=item.pk)
+    figures: Any = content_items_with_performance(audience=audience, viewer=viewer).get(pk=item.pk)
     visitors = None
     if audience:
         visitors = Touchpoint.objects.filter(
             content_item=item, kind=TouchpointKind.PAGE_VIEW, visitor__isnull=False
         ).aggregate(n=Count("visitor", distinct=True))["n"]
-    won = _won_deals_touching(item)
+    won = _won_deals_touching(item, _deals(viewer))
     by_currency = won.aggregate(
         base=Count("pk", filter=Q(currency=settings.CURRENCY)),
         other=Count("pk", filter=~Q(currency=settings.CURRENCY)),

@@ -60,7 +60,8 @@ def content_library(request: HttpRequest) -> HttpResponse:
     listing = build_listing(
         request,
         library_selectors.content_items_with_performance(
-            audience=sees_whole_audience(request.user)  # type: ignore[arg-type]
+            audience=sees_whole_audience(request.user),  # type: ignore[arg-type]
+            viewer=request.user,  # type: ignore[arg-type]
         ),
         columns=COLUMNS,
         search_fields=("title", "persona", "url"),

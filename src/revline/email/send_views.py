@@ -102,6 +102,12 @@ def email_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, form, email, status=400)
 
 
+def _progress(viewer: User, email: Email) -> selectors.Progress | None:
+    # Recipient counts: not computed for a reader narrowed by contact visibility, who sees
+    # the state only ("Sending…").
+    return selectors.email_progress(email) if sees_whole_audience(viewer) else None
+
+
 def _detail(
     request: HttpRequest,
     email: Email,
@@ -117,7 +123,7 @@ def _detail(
         "email": email,
         "report": report,
         "chart": report.chart() if report else None,
-        "progress": selectors.email_progress(email),
+        "progress": _progress(viewer, email),
         "recent": selectors.email_recent_sends(email, viewer=viewer),
         "schedule_form": schedule_form or ScheduleForm(),
         "test_form": test_form or TestSendForm(initial={"to": request.user.email}),  # type: ignore[union-attr]
@@ -136,7 +142,7 @@ def email_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def email_progress(request: HttpRequest, pk: int) -> HttpResponse:
     email = _email(pk)
-    context = {"email": email, "progress": selectors.email_progress(email)}
+    context = {"email": email, "progress": _progress(request.user, email)}  # type: ignore[arg-type]
     return render(request, "email/send_progress.html", context)
 
 

@@ -16,7 +16,7 @@ from ninja.pagination import paginate
 
 from revline.core import permissions
 from revline.core.api_support import api_user, related_or_422
-from revline.core.audience import require_whole_audience
+from revline.core.audience import require_whole_audience, sees_whole_audience
 from revline.core.models import User
 from revline.core.schemas import ErrorOut, LimitOffset
 from revline.core.visibility import contact_q
@@ -78,8 +78,9 @@ def _question_or_404(survey: Survey, question_id: int) -> Question:
     return question
 
 
-def _detail(survey: Survey) -> Survey:
-    page = selectors.builder_page(survey=survey)
+def _detail(survey: Survey, *, audience: bool = True) -> Survey:
+    """`audience`: False for a reader narrowed by contact visibility (no response count)."""
+    page = selectors.builder_page(survey=survey, audience=audience)
     survey.__dict__.update(
         version=page.version.number,
         version_locked=page.version_locked,
@@ -122,8 +123,8 @@ def create_survey(request: HttpRequest, payload: SurveyIn) -> Any:
     summary="A survey with the questions of its newest version",
 )
 def get_survey(request: HttpRequest, survey_id: int) -> Any:
-    api_user(request)
-    return _detail(_survey_or_404(survey_id))
+    audience = sees_whole_audience(api_user(request))
+    return _detail(_survey_or_404(survey_id), audience=audience)
 
 
 @router.patch("/surveys/{int:survey_id}", response={200: SurveyDetailOut, **ERRORS})

@@ -127,7 +127,10 @@ class QuestionOut(Schema):
 class SurveyDetailOut(SurveyOut):
     version: int = Field(description="The newest version: the one the questions below are of")
     version_locked: bool = Field(description="Has responses: the next edit starts a new version")
-    response_count: int
+    response_count: int | None = Field(
+        description="Null for a sales rep or manager whose contact visibility is not 'all' "
+        "(it counts every respondent)"
+    )
     questions: list[QuestionOut]
 
 

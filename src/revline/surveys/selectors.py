@@ -73,30 +73,35 @@ class BuilderPage:
     survey: Survey
     version: SurveyVersion  # the newest: what the builder shows and publishing makes live
     questions: list[Question]
-    response_count: int
+    # The counts below are None for a reader narrowed by contact visibility (core.audience).
+    response_count: int | None
     version_locked: bool  # has responses: the next edit starts a new version
     unpublished_changes: bool
     distributions: list[SurveyDistribution]
-    invites: int
-    invites_sent: int
-    invites_answered: int
+    invites: int | None
+    invites_sent: int | None
+    invites_answered: int | None
     targets: dict[str, str]  # key -> "Q3. label" for describing logic
 
 
-def builder_page(*, survey: Survey) -> BuilderPage:
+def builder_page(*, survey: Survey, audience: bool = True) -> BuilderPage:
+    """Without `audience` (a reader narrowed by contact visibility) the response and invite
+    counts are not computed (None)."""
     version = survey.versions.order_by("-number").first()
     assert version is not None
     questions = list(version.questions.order_by("position"))
-    invites = SurveyInvite.objects.filter(survey=survey).aggregate(
-        total=Count("pk"),
-        sent=Count("pk", filter=Q(sent_at__isnull=False)),
-        answered=Count("pk", filter=Q(responded_at__isnull=False)),
-    )
+    invites: dict[str, int | None] = dict.fromkeys(("total", "sent", "answered"))
+    if audience:
+        invites = SurveyInvite.objects.filter(survey=survey).aggregate(
+            total=Count("pk"),
+            sent=Count("pk", filter=Q(sent_at__isnull=False)),
+            answered=Count("pk", filter=Q(responded_at__isnull=False)),
+        )
     return BuilderPage(
         survey=survey,
         version=version,
         questions=questions,
-        response_count=survey.responses.count(),
+        response_count=survey.responses.count() if audience else None,
         version_locked=version.responses.exists(),
         unpublished_changes=survey.live_version_id != version.pk,
         distributions=list(survey.distributions.select_related("created_by")[:20]),

@@ -112,9 +112,9 @@ def survey_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _reader(request)
+    reader = _reader(request)
     survey = _survey_or_404(pk)
-    page = selectors.builder_page(survey=survey)
+    page = selectors.builder_page(survey=survey, audience=sees_whole_audience(reader))
     rows = [(q, selectors.logic_text(q, page.targets)) for q in page.questions]
     public_url = request.build_absolute_uri(reverse("surveys:public", kwargs={"slug": survey.slug}))
     embed_url = request.build_absolute_uri(
