@@ -48,7 +48,7 @@ from django.urls import reverse
 
 from revline.content.models import LandingPage
 from revline.core import permissions
-from revline.core.audience import sees_whole_audience
+from revline.core.audience import whole_audience
 from revline.core.models import User
 from revline.core.visibility import contact_q
 from revline.leads.models import LifecycleTransition
@@ -74,11 +74,6 @@ PIPELINE_STATUSES = (DealStatus.OPEN, DealStatus.WON)
 def stages_from(stage: str) -> list[str]:
     """The stage and every later forward stage."""
     return [str(s) for s in LIFECYCLE_ORDER[LIFECYCLE_ORDER.index(LifecycleStage(stage)) :]]
-
-
-def whole_audience(viewer: User | None) -> bool:
-    """Whether `viewer` may see figures counted over every contact (None: jobs, exports)."""
-    return viewer is None or sees_whole_audience(viewer)
 
 
 def team_only(viewer: User | None) -> bool:

@@ -15,7 +15,7 @@ from ninja.pagination import paginate
 from revline.campaigns.models import Campaign
 from revline.core import permissions
 from revline.core.api_support import active_user_or_422, api_user, related_or_422, split_relations
-from revline.core.audience import require_whole_audience, sees_whole_audience
+from revline.core.audience import require_whole_audience, sees_whole_audience, whole_audience
 from revline.core.models import User
 from revline.core.schemas import ErrorOut, LimitOffset
 
@@ -100,7 +100,7 @@ def _audience(request: HttpRequest) -> bool:
 def _item(item_id: int, *, viewer: User | None = None) -> ContentItem:
     """The item as `viewer` sees it: leads only for a whole-audience reader, revenue of the
     deals they may see (None: a marketer's write, who sees everything)."""
-    audience = viewer is None or sees_whole_audience(viewer)
+    audience = whole_audience(viewer)
     items = api_selectors.content_items_for_api(audience=audience, viewer=viewer)
     return get_object_or_404(items, pk=item_id)
 

@@ -6,7 +6,7 @@ from django.db.models import CharField, Count, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Cast
 
 from revline.campaigns.models import Campaign
-from revline.core.audience import sees_whole_audience
+from revline.core.audience import whole_audience
 from revline.core.models import User
 from revline.core.visibility import contact_q
 from revline.core.workspace import workspace_get, workspace_origins
@@ -64,7 +64,7 @@ def visible_submissions(submissions: QuerySet[FormSubmission], viewer: User | No
 
 def form_detail(form: Form, *, viewer: User | None = None) -> FormDetail:
     counts: dict[str, int | None] = {"n": None, "contacts": None}
-    if viewer is None or sees_whole_audience(viewer):
+    if whole_audience(viewer):
         counts = form.submissions.aggregate(n=Count("pk"), contacts=Count("contact", distinct=True))
     recent = visible_submissions(form.submissions.all(), viewer)
     recent = recent.select_related("contact", "landing_page").order_by("-submitted_at", "-pk")

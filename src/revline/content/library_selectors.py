@@ -33,7 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 
 from revline.campaigns.models import Campaign
-from revline.core.audience import sees_whole_audience
+from revline.core.audience import whole_audience
 from revline.core.models import User
 from revline.core.visibility import contact_q, visible_deals
 from revline.sales.models import Deal, DealStatus
@@ -195,7 +195,7 @@ def content_item_performance(
     """The item's figures; leads and unique visitors only for a viewer who sees every contact
     (None: jobs), revenue and won deals of the deals the viewer may see, and the recent touches
     of contacts the viewer may see."""
-    audience = viewer is None or sees_whole_audience(viewer)
+    audience = whole_audience(viewer)
     figures: Any = content_items_with_performance(audience=audience, viewer=viewer).get(pk=item.pk)
     visitors = None
     if audience:

@@ -6,7 +6,7 @@ from django.db.models import Case, CharField, Count, IntegerField, QuerySet, Val
 from django.db.models.functions import Cast
 
 from revline.campaigns.models import Campaign
-from revline.core.audience import sees_whole_audience
+from revline.core.audience import whole_audience
 from revline.core.models import User
 from revline.tracking.models import Touchpoint, TouchpointKind
 
@@ -61,7 +61,7 @@ class LandingPageDetail:
 def landing_page_detail(page: LandingPage, *, viewer: User | None = None) -> LandingPageDetail:
     from .builder_selectors import visible_submissions
 
-    audience = viewer is None or sees_whole_audience(viewer)
+    audience = whole_audience(viewer)
     page_views = Touchpoint.objects.filter(
         kind=TouchpointKind.PAGE_VIEW, params__landing_page=page.slug
     )

@@ -44,6 +44,12 @@ def _whose(user: User) -> str:
     return "your team's" if scope_for(user, "contact") == RecordVisibility.TEAM else "your own"
 
 
+def whole_audience(viewer: User | None) -> bool:
+    """Like sees_whole_audience, with None for callers that are no person (jobs, exports, a
+    marketer's write), which see everything."""
+    return viewer is None or sees_whole_audience(viewer)
+
+
 def refusal_reason(user: User) -> str:
     return REFUSAL.format(whose=_whose(user))
 

@@ -15,10 +15,9 @@ from django.http import StreamingHttpResponse
 
 from revline.core.api_support import HIDDEN_NAMES
 from revline.core.models import User
-from revline.core.visibility import visible_companies, visible_contacts
+from revline.core.visibility import visible_companies, visible_contacts, with_hidden_flags
 
 from .models import Company, Contact
-from .selectors import with_company_hidden
 
 CHUNK_SIZE = 2000
 CONTACT_COLUMNS = (
@@ -103,7 +102,9 @@ def contacts_csv_response(
     """Stream the contacts `viewer` may see (core.visibility) as CSV (CONTACT_COLUMNS), in the
     queryset's order. Filtering here as well means no export can forget it; the queryset is read
     in chunks of CHUNK_SIZE, so memory stays flat however long the list is."""
-    rows = contact_rows(with_company_hidden(visible_contacts(contacts, viewer), viewer))
+    rows = contact_rows(
+        with_hidden_flags(visible_contacts(contacts, viewer), viewer, company="company")
+    )
     return csv_response(csv_lines(CONTACT_COLUMNS, rows), filename)
 
 

@@ -96,12 +96,6 @@ def contact_list_queryset() -> QuerySet[Contact]:
     )
 
 
-def with_company_hidden(contacts: QuerySet[Contact], viewer: User) -> QuerySet[Contact]:
-    """Contacts annotated with `company_hidden` when `viewer` may not see their company: a
-    visible contact of a hidden company must not name it (in the list or an export)."""
-    return with_hidden_flags(contacts, viewer, company="company")
-
-
 def contact_listing(
     request: HttpRequest, *, viewer: User | None = None, skip_filters: Collection[str] = ()
 ) -> Listing:
@@ -114,7 +108,7 @@ def contact_listing(
     contacts = contact_list_queryset()
     if viewer is not None:
         contacts = visible_contacts(contacts, viewer)
-        contacts = with_company_hidden(contacts, viewer)
+        contacts = with_hidden_flags(contacts, viewer, company="company")
     if segment_id := request.GET.get("segment", "").strip():
         # A segment as a report filter: its compiled condition joins the list's one query.
         from revline.segments.selectors import segment_filter_q
